@@ -1,0 +1,3 @@
+import { earshotTsup } from '../../tsup.base.js';
+
+export default earshotTsup({'index': 'src/index.ts'});

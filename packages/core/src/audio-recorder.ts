@@ -1,0 +1,35 @@
+import type { Blob } from '@google/genai';
+import type { Event } from './events.js';
+
+/** Who and where a recorded chunk belongs to. */
+export interface AudioRecordingScope {
+  appName: string;
+  userId: string;
+  sessionId: string;
+  invocationId: string;
+  /** The agent speaking at the time; authors the output recording events. */
+  agentName: string;
+}
+
+export type AudioDirection = 'input' | 'output';
+
+/** Why a recorder is asked to write what it holds. */
+export type AudioFlushReason =
+  | 'turnComplete'
+  | 'interrupted'
+  | 'generationComplete'
+  | 'transfer'
+  | 'reconnect'
+  | 'end';
+
+/**
+ * Records live audio into artifacts. The runner calls it; `@earshot/audio`'s `AudioAggregator`
+ * implements it. Returned events (one per written recording, with a `fileData` part) are
+ * yielded and persisted by the runner after the event that triggered the flush.
+ */
+export interface AudioRecorder {
+  /** Takes one chunk; returns the events of any segment a size or duration limit closed. */
+  record(scope: AudioRecordingScope, direction: AudioDirection, blob: Blob): Promise<Event[]>;
+  /** Writes what is held for the scope's invocation; returns one event per recording (or error events). */
+  flush(scope: AudioRecordingScope, reason: AudioFlushReason): Promise<Event[]>;
+}

@@ -1,0 +1,79 @@
+export type { AudioDirection, AudioFlushReason, AudioRecorder, AudioRecordingScope } from './audio-recorder.js';
+export {
+  AlreadyExistsError,
+  ClosedError,
+  EarshotError,
+  type EarshotErrorCode,
+  InvalidArgumentError,
+  LiveConnectionError,
+  LiveProtocolError,
+  NotFoundError,
+  StorageError,
+} from './errors.js';
+export {
+  createEvent,
+  createEventActions,
+  type Event,
+  type EventActions,
+  type EventInit,
+  hasToolParts,
+  newInvocationId,
+} from './events.js';
+export {
+  classifyLiveEvent,
+  type PersistenceDecision,
+  type PersistencePolicy,
+  type PersistenceRule,
+  shouldPersist,
+} from './persistence-policy.js';
+export { createRunConfig, type RunConfig } from './run-config.js';
+export type { Session } from './session.js';
+export type {
+  ArtifactRequest,
+  ArtifactScope,
+  ArtifactService,
+  LoadArtifactRequest,
+  SaveArtifactRequest,
+} from './services/artifact-service.js';
+export { InMemoryArtifactService } from './services/in-memory-artifact-service.js';
+export { InMemorySessionService } from './services/in-memory-session-service.js';
+export {
+  validateArtifactRequest,
+  validateArtifactScope,
+  validateEvent,
+  validateGetSessionConfig,
+  validateSaveArtifactRequest,
+  validateSessionKey,
+  validateState,
+  validateUserKey,
+} from './services/request-validation.js';
+export type {
+  AppendEventRequest,
+  CreateSessionRequest,
+  GetSessionConfig,
+  GetSessionRequest,
+  ListSessionsRequest,
+  ListSessionsResponse,
+  SessionKey,
+  SessionService,
+} from './services/session-service.js';
+export {
+  applyStateDelta,
+  LIVE_RESUMPTION_HANDLE_KEY,
+  STATE_PREFIX,
+  type ScopedStateDelta,
+  type StateScope,
+  splitStateDelta,
+  stateScopeOf,
+  withoutTempKeys,
+} from './state.js';
+export {
+  isUserScopedFilename,
+  MAX_FILENAME_BYTES,
+  MAX_ID_BYTES,
+  USER_SCOPED_FILENAME_PREFIX,
+  validateFilename,
+  validateFiniteNumber,
+  validateId,
+  validateNonNegativeInteger,
+} from './validation.js';

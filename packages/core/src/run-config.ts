@@ -1,0 +1,41 @@
+import {
+  type AudioTranscriptionConfig,
+  type ContextWindowCompressionConfig,
+  Modality,
+  type ProactivityConfig,
+  type RealtimeInputConfig,
+  type SessionResumptionConfig,
+  type SpeechConfig,
+} from '@google/genai';
+
+/** Per-run settings of a live run (`runner.runLive({runConfig})`). */
+export interface RunConfig {
+  responseModalities: Modality[];
+  speechConfig?: SpeechConfig;
+  inputAudioTranscription?: AudioTranscriptionConfig;
+  outputAudioTranscription?: AudioTranscriptionConfig;
+  realtimeInputConfig?: RealtimeInputConfig;
+  /** Set (even to `{}`) to resume the Gemini session from the handle saved in session state. */
+  sessionResumption?: SessionResumptionConfig;
+  contextWindowCompression?: ContextWindowCompressionConfig;
+  proactivity?: ProactivityConfig;
+  enableAffectiveDialog?: boolean;
+  /** Record input and output audio through the runner's `audioRecorder` and persist the references. */
+  saveLiveAudio: boolean;
+  /** Merged into every event the run yields (the event's own keys win). */
+  customMetadata?: Record<string, unknown>;
+}
+
+/**
+ * A complete `RunConfig` from a partial one: audio responses by default, recording off.
+ * Always returns a new object; the caller's is never mutated (nested objects are copied too,
+ * because the Gemini SDK mutates the config it is given).
+ */
+export function createRunConfig(init: Partial<RunConfig> = {}): RunConfig {
+  const copy = structuredClone(init) as Partial<RunConfig>;
+  return {
+    ...copy,
+    responseModalities: copy.responseModalities ?? [Modality.AUDIO],
+    saveLiveAudio: copy.saveLiveAudio ?? false,
+  };
+}

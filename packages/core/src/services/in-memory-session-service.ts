@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { AlreadyExistsError, NotFoundError } from '../errors.js';
+import type { Event } from '../events.js';
+import type { Session } from '../session.js';
+import { applyStateDelta, splitStateDelta, withoutTempKeys } from '../state.js';
+import { validateId } from '../validation.js';
+import {
+  validateEvent,
+  validateGetSessionConfig,
+  validateSessionKey,
+  validateState,
+  validateUserKey,
+} from './request-validation.js';
+import type {
+  AppendEventRequest,
+  CreateSessionRequest,
+  GetSessionConfig,
+  GetSessionRequest,
+  ListSessionsRequest,
+  ListSessionsResponse,
+  SessionKey,
+  SessionService,
+} from './session-service.js';
+
+interface StoredSession {
+  id: string;
+  appName: string;
+  userId: string;
+  state: Record<string, unknown>;
+  events: Event[];
+  eventIds: Set<string>;
+  lastUpdateTime: number;
+}
+
+/**
+ * Sessions in process memory: the embedded default and the reference semantics every other
+ * backend matches. Nested maps (app → user → session) so no ids can alias each other.
+ */
+export class InMemorySessionService implements SessionService {
+  private readonly sessions = new Map<string, Map<string, Map<string, StoredSession>>>();
+  private readonly appState = new Map<string, Record<string, unknown>>();
+  private readonly userState = new Map<string, Map<string, Record<string, unknown>>>();
+
+  async createSession(request: CreateSessionRequest): Promise<Session> {
+    const { appName, userId } = validateUserKey(request);
+    const sessionId =
+      request.sessionId === undefined ? randomUUID() : validateId('sessionId', request.sessionId);
+    const initial = splitStateDelta(validateState('state', request.state));
+    const userSessions = this.userSessions(appName, userId, true);
+    if (userSessions.has(sessionId)) {
+      throw new AlreadyExistsError(`session ${JSON.stringify(sessionId)} already exists`);
+    }
+    const stored: StoredSession = {
+      id: sessionId,
+      appName,
+      userId,
+      state: structuredClone(initial.session),
+      events: [],
+      eventIds: new Set(),
+      lastUpdateTime: Date.now(),
+    };
+    applyStateDelta(this.appStateOf(appName), structuredClone(initial.app));
+    applyStateDelta(this.userStateOf(appName, userId), structuredClone(initial.user));
+    userSessions.set(sessionId, stored);
+    return this.view(stored, { numRecentEvents: undefined });
+  }
+
+  async getSession(request: GetSessionRequest): Promise<Session | undefined> {
+    const key = validateSessionKey(request);
+    const config = validateGetSessionConfig(request.config);
+    const stored = this.find(key);
+    return stored ? this.view(stored, config) : undefined;
+  }
+
+  async listSessions(request: ListSessionsRequest): Promise<ListSessionsResponse> {
+    const { appName, userId } = validateUserKey(request);
+    const stored = [...(this.userSessions(appName, userId, false)?.values() ?? [])];
+    stored.sort((a, b) => b.lastUpdateTime - a.lastUpdateTime || (a.id < b.id ? -1 : 1));
+    return { sessions: stored.map((s) => this.view(s, { numRecentEvents: 0 })) };
+  }
+
+  async deleteSession(request: SessionKey): Promise<void> {
+    const { appName, userId, sessionId } = validateSessionKey(request);
+    this.userSessions(appName, userId, false)?.delete(sessionId);
+  }
+
+  async appendEvent({ session, event }: AppendEventRequest): Promise<Event> {
+    validateEvent(event);
+    if (event.partial) return event;
+    const key = validateSessionKey({ appName: session?.appName, userId: session?.userId, sessionId: session?.id });
+    const stored = this.find(key);
+    if (!stored) throw new NotFoundError(`session ${JSON.stringify(key.sessionId)} does not exist`);
+    const delta = event.actions.stateDelta ?? {};
+    if (!stored.eventIds.has(event.id)) {
+      const persisted = structuredClone({
+        ...event,
+        actions: { ...event.actions, stateDelta: withoutTempKeys(delta) },
+      });
+      const scoped = splitStateDelta(persisted.actions.stateDelta);
+      applyStateDelta(stored.state, scoped.session);
+      applyStateDelta(this.appStateOf(key.appName), scoped.app);
+      applyStateDelta(this.userStateOf(key.appName, key.userId), scoped.user);
+      stored.events.push(persisted);
+      stored.eventIds.add(event.id);
+      stored.lastUpdateTime = event.timestamp;
+    }
+    applyStateDelta(session.state, delta);
+    session.events.push(event);
+    session.lastUpdateTime = stored.lastUpdateTime;
+    return event;
+  }
+
+  private view(stored: StoredSession, config: GetSessionConfig): Session {
+    let events = stored.events;
+    if (config.afterTimestamp !== undefined) {
+      const after = config.afterTimestamp;
+      events = events.filter((e) => e.timestamp >= after);
+    }
+    if (config.numRecentEvents !== undefined) {
+      events = config.numRecentEvents === 0 ? [] : events.slice(-config.numRecentEvents);
+    }
+    const state = {
+      ...this.appState.get(stored.appName),
+      ...this.userState.get(stored.appName)?.get(stored.userId),
+      ...stored.state,
+    };
+    return structuredClone({
+      id: stored.id,
+      appName: stored.appName,
+      userId: stored.userId,
+      state,
+      events,
+      lastUpdateTime: stored.lastUpdateTime,
+    });
+  }
+
+  private find({ appName, userId, sessionId }: SessionKey): StoredSession | undefined {
+    return this.userSessions(appName, userId, false)?.get(sessionId);
+  }
+
+  private userSessions(appName: string, userId: string, create: true): Map<string, StoredSession>;
+  private userSessions(appName: string, userId: string, create: false): Map<string, StoredSession> | undefined;
+  private userSessions(appName: string, userId: string, create: boolean) {
+    let users = this.sessions.get(appName);
+    if (!users && create) this.sessions.set(appName, (users = new Map()));
+    let sessions = users?.get(userId);
+    if (!sessions && create) users?.set(userId, (sessions = new Map()));
+    return sessions;
+  }
+
+  private appStateOf(appName: string): Record<string, unknown> {
+    let state = this.appState.get(appName);
+    if (!state) this.appState.set(appName, (state = {}));
+    return state;
+  }
+
+  private userStateOf(appName: string, userId: string): Record<string, unknown> {
+    let users = this.userState.get(appName);
+    if (!users) this.userState.set(appName, (users = new Map()));
+    let state = users.get(userId);
+    if (!state) users.set(userId, (state = {}));
+    return state;
+  }
+}
