@@ -1,0 +1,3 @@
+export * from './live/index.js';
+export * from './redis/index.js';
+export * from './s3/index.js';
