@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  Content,
-  LiveServerSessionResumptionUpdate,
-  Transcription,
-  UsageMetadata,
-} from '@google/genai';
+import type { Content, LiveServerSessionResumptionUpdate, Transcription, UsageMetadata } from '@google/genai';
 
 /** Side effects an event carries; applied by `SessionService.appendEvent`. */
 export interface EventActions {

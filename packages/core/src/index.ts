@@ -1,4 +1,19 @@
-export type { AudioDirection, AudioFlushReason, AudioRecorder, AudioRecordingScope } from './audio-recorder.js';
+/** The `@google/genai` types Earshot's contracts are built on, re-exported for convenience. */
+export type {
+  Blob,
+  Content,
+  FunctionCall,
+  FunctionResponse,
+  Part,
+  Transcription,
+  UsageMetadata,
+} from '@google/genai';
+export type {
+  AudioDirection,
+  AudioFlushReason,
+  AudioRecorder,
+  AudioRecordingScope,
+} from './audio-recorder.js';
 export {
   AlreadyExistsError,
   ClosedError,
@@ -27,7 +42,6 @@ export {
   shouldPersist,
 } from './persistence-policy.js';
 export { createRunConfig, type RunConfig } from './run-config.js';
-export type { Session } from './session.js';
 export type {
   ArtifactRequest,
   ArtifactScope,
@@ -57,11 +71,12 @@ export type {
   SessionKey,
   SessionService,
 } from './services/session-service.js';
+export type { Session } from './session.js';
 export {
   applyStateDelta,
   LIVE_RESUMPTION_HANDLE_KEY,
-  STATE_PREFIX,
   type ScopedStateDelta,
+  STATE_PREFIX,
   type StateScope,
   splitStateDelta,
   stateScopeOf,

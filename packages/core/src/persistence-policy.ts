@@ -20,9 +20,13 @@ export interface PersistenceDecision {
 }
 
 /** Decides whether a live event is appended to the session. Every event is yielded either way. */
-export type PersistencePolicy = (event: Event, runConfig: Pick<RunConfig, 'saveLiveAudio'>) => PersistenceDecision;
+export type PersistencePolicy = (
+  event: Event,
+  runConfig: Pick<RunConfig, 'saveLiveAudio'>,
+) => PersistenceDecision;
 
-const isAudioMime = (mimeType: string | undefined) => mimeType?.trim().toLowerCase().startsWith('audio/') ?? false;
+const isAudioMime = (mimeType: string | undefined) =>
+  mimeType?.trim().toLowerCase().startsWith('audio/') ?? false;
 const isRawAudio = (p: Part) => p.inlineData !== undefined && isAudioMime(p.inlineData.mimeType);
 const isAudioFile = (p: Part) => p.fileData !== undefined && isAudioMime(p.fileData.mimeType);
 const isTool = (p: Part) => p.functionCall !== undefined || p.functionResponse !== undefined;

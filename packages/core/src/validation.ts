@@ -11,7 +11,9 @@ export const USER_SCOPED_FILENAME_PREFIX = 'user:';
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value);
+  return typeof value === 'string'
+    ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+    : String(value);
 }
 
 function checkCommon(field: string, value: unknown, maxBytes: number): asserts value is string {
@@ -25,7 +27,9 @@ function checkCommon(field: string, value: unknown, maxBytes: number): asserts v
     });
   }
   if (!value.isWellFormed()) {
-    throw new InvalidArgumentError(`${field} contains a lone UTF-16 surrogate: ${describe(value)}`, { field });
+    throw new InvalidArgumentError(`${field} contains a lone UTF-16 surrogate: ${describe(value)}`, {
+      field,
+    });
   }
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > maxBytes) {

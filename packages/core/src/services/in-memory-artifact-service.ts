@@ -7,6 +7,7 @@ import type {
   LoadArtifactRequest,
   SaveArtifactRequest,
 } from './artifact-service.js';
+import { getOrCreate } from './get-or-create.js';
 import {
   validateArtifactRequest,
   validateArtifactScope,
@@ -29,8 +30,7 @@ export class InMemoryArtifactService implements ArtifactService {
   async saveArtifact(request: SaveArtifactRequest): Promise<number> {
     const { artifact, ...req } = validateSaveArtifactRequest(request);
     const files = this.filesFor(req, req.filename, true);
-    let versions = files.get(req.filename);
-    if (!versions) files.set(req.filename, (versions = []));
+    const versions = getOrCreate(files, req.filename, (): Part[] => []);
     versions.push(structuredClone(artifact));
     return versions.length - 1;
   }
@@ -65,14 +65,13 @@ export class InMemoryArtifactService implements ArtifactService {
   private filesFor(scope: ArtifactScope, filename: string, create: true): Files;
   private filesFor(scope: ArtifactScope, filename: string, create: false): Files | undefined;
   private filesFor({ appName, userId, sessionId }: ArtifactScope, filename: string, create: boolean) {
-    if (isUserScopedFilename(filename)) return child(child(this.userFiles, appName, create), userId, create);
-    const users = child(this.sessionFiles, appName, create);
-    return child(child(users, userId, create), sessionId, create);
+    const newMap = () => new Map();
+    if (isUserScopedFilename(filename)) {
+      if (!create) return this.userFiles.get(appName)?.get(userId);
+      return getOrCreate(getOrCreate(this.userFiles, appName, newMap), userId, newMap);
+    }
+    if (!create) return this.sessionFiles.get(appName)?.get(userId)?.get(sessionId);
+    const users = getOrCreate(this.sessionFiles, appName, newMap);
+    return getOrCreate(getOrCreate(users, userId, newMap), sessionId, newMap);
   }
-}
-
-function child<V>(map: Map<string, Map<string, V>> | undefined, key: string, create: boolean) {
-  let value = map?.get(key);
-  if (!value && create && map) map.set(key, (value = new Map()));
-  return value;
 }

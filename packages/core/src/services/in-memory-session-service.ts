@@ -4,6 +4,7 @@ import type { Event } from '../events.js';
 import type { Session } from '../session.js';
 import { applyStateDelta, splitStateDelta, withoutTempKeys } from '../state.js';
 import { validateId } from '../validation.js';
+import { getOrCreate } from './get-or-create.js';
 import {
   validateEvent,
   validateGetSessionConfig,
@@ -87,7 +88,11 @@ export class InMemorySessionService implements SessionService {
   async appendEvent({ session, event }: AppendEventRequest): Promise<Event> {
     validateEvent(event);
     if (event.partial) return event;
-    const key = validateSessionKey({ appName: session?.appName, userId: session?.userId, sessionId: session?.id });
+    const key = validateSessionKey({
+      appName: session?.appName,
+      userId: session?.userId,
+      sessionId: session?.id,
+    });
     const stored = this.find(key);
     if (!stored) throw new NotFoundError(`session ${JSON.stringify(key.sessionId)} does not exist`);
     const delta = event.actions.stateDelta ?? {};
@@ -139,26 +144,29 @@ export class InMemorySessionService implements SessionService {
   }
 
   private userSessions(appName: string, userId: string, create: true): Map<string, StoredSession>;
-  private userSessions(appName: string, userId: string, create: false): Map<string, StoredSession> | undefined;
+  private userSessions(
+    appName: string,
+    userId: string,
+    create: false,
+  ): Map<string, StoredSession> | undefined;
   private userSessions(appName: string, userId: string, create: boolean) {
-    let users = this.sessions.get(appName);
-    if (!users && create) this.sessions.set(appName, (users = new Map()));
-    let sessions = users?.get(userId);
-    if (!sessions && create) users?.set(userId, (sessions = new Map()));
-    return sessions;
+    if (!create) return this.sessions.get(appName)?.get(userId);
+    return getOrCreate(
+      getOrCreate(this.sessions, appName, () => new Map()),
+      userId,
+      () => new Map(),
+    );
   }
 
   private appStateOf(appName: string): Record<string, unknown> {
-    let state = this.appState.get(appName);
-    if (!state) this.appState.set(appName, (state = {}));
-    return state;
+    return getOrCreate(this.appState, appName, () => ({}));
   }
 
   private userStateOf(appName: string, userId: string): Record<string, unknown> {
-    let users = this.userState.get(appName);
-    if (!users) this.userState.set(appName, (users = new Map()));
-    let state = users.get(userId);
-    if (!state) users.set(userId, (state = {}));
-    return state;
+    return getOrCreate(
+      getOrCreate(this.userState, appName, () => new Map()),
+      userId,
+      () => ({}),
+    );
   }
 }
