@@ -110,4 +110,13 @@ export function startConnect(
   return { sdk, connecting, settledWithin };
 }
 
+/** Polls `condition` every 10 ms until it holds; fails after `timeoutMs`. */
+export async function eventually(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export const b64 = (bytes: Buffer): string => bytes.toString('base64');
