@@ -29,7 +29,8 @@ describe('FakeLiveServer: recording client frames', () => {
     session.sendToolResponse({
       functionResponses: [{ id: 'call-1', name: 'get_weather', response: { output: { temp: 21 } } }],
     });
-    await conn.waitFor(clientFrameIs.toolResponse);
+    expect(await conn.waitFor(clientFrameIs.toolResponseFor('call-1'))).toBe(conn.received.at(-1));
+    expect(await conn.waitFor(clientFrameIs.audioStreamEnd)).toBe(conn.received[6]);
 
     expect(conn.received).toEqual([
       { realtimeInput: { activityStart: {} } },

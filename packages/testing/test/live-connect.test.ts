@@ -137,6 +137,20 @@ describe('FakeLiveServer: connecting the real @google/genai SDK', () => {
     session.close();
   });
 
+  it('planned connections come first, then the defaultPlan applies to every other connection', async () => {
+    server = await FakeLiveServer.start({ defaultPlan: { setupComplete: { sessionId: 'default' } } });
+    server.planConnection({ setupComplete: { sessionId: 'planned' } });
+    const first = await connectSdk(server);
+    const second = await connectSdk(server);
+    const third = await connectSdk(server);
+    expect([first, second, third].map(({ session }) => session.setupComplete?.sessionId)).toEqual([
+      'planned',
+      'default',
+      'default',
+    ]);
+    for (const { session } of [first, second, third]) session.close();
+  });
+
   it('nextConnection hands out each connection once, in order, and times out when none comes', async () => {
     server = await FakeLiveServer.start();
     const pending = server.nextConnection(); // asked before anyone connected
