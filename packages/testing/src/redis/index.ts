@@ -1,1 +1,1 @@
-export {};
+export { type RedisServerHandle, type StartRedisServerOptions, startRedisServer } from './redis-server.js';
