@@ -1,0 +1,150 @@
+/**
+ * Lua sources. Each mutation is one script, so it is atomic and costs one round trip; every
+ * key a script touches is passed in KEYS (cluster rule) and shares the app's hash tag.
+ *
+ * Writes happen only after every check passed, so a script never leaves half its writes
+ * behind (Redis does not roll back a script that fails midway). Replies never carry Lua
+ * booleans or non-integer numbers: timestamps travel as strings.
+ *
+ * State writes come as ARGV triples `scope, key, value`: scope `s` (session), `a` (app),
+ * `u` (user); an empty value deletes the key (values are JSON, never empty).
+ */
+
+const APPLY_STATE = `
+local function apply_state(first, targets)
+  for i = first, #ARGV, 3 do
+    local target = targets[ARGV[i]]
+    if ARGV[i + 2] == '' then
+      redis.call('HDEL', target, ARGV[i + 1])
+    else
+      redis.call('HSET', target, ARGV[i + 1], ARGV[i + 2])
+    end
+  end
+end
+local function expire_all(ttl, keys)
+  if ttl > 0 then
+    for _, key in ipairs(keys) do redis.call('EXPIRE', key, ttl) end
+  end
+end
+`;
+
+/**
+ * KEYS: meta, state, appState, userState, sessionIndex
+ * ARGV: sessionId, now, ttl, createToken, triples…
+ * Reply: {0} taken by someone else | {1, lut, app, user, session} (flat HGETALL arrays).
+ * A resend of our own create (same token, after a lost reply) succeeds instead of failing.
+ */
+export const CREATE_SESSION = `${APPLY_STATE}
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'ct') ~= ARGV[4] then return {0} end
+else
+  redis.call('HSET', KEYS[1], 'lut', ARGV[2], 'seq', 0, 'ct', ARGV[4])
+  apply_state(5, { s = KEYS[2], a = KEYS[3], u = KEYS[4] })
+  redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
+  expire_all(tonumber(ARGV[3]), { KEYS[1], KEYS[2], KEYS[5] })
+end
+return {
+  1,
+  redis.call('HGET', KEYS[1], 'lut'),
+  redis.call('HGETALL', KEYS[3]),
+  redis.call('HGETALL', KEYS[4]),
+  redis.call('HGETALL', KEYS[2]),
+}
+`;
+
+/**
+ * KEYS: meta, state, events, eventIds, eventTimes, appState, userState, sessionIndex
+ * ARGV: eventId, eventJson, timestamp, ttl, sessionId, triples…
+ * Reply: {0} no session | {1, lut, seq} appended | {2, lut} id already stored (no-op).
+ * O(1) in the history length (ZADD is O(log n)); nothing here reads old events.
+ */
+export const APPEND_EVENT = `${APPLY_STATE}
+local lut = redis.call('HGET', KEYS[1], 'lut')
+if not lut then return {0} end
+if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return {2, lut} end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', KEYS[3], seq, ARGV[2])
+redis.call('HSET', KEYS[4], ARGV[1], seq)
+redis.call('ZADD', KEYS[5], ARGV[3], seq)
+apply_state(6, { s = KEYS[2], a = KEYS[6], u = KEYS[7] })
+redis.call('HSET', KEYS[1], 'lut', ARGV[3])
+redis.call('ZADD', KEYS[8], ARGV[3], ARGV[5])
+expire_all(tonumber(ARGV[4]), { KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[8] })
+return {1, ARGV[3], seq}
+`;
+
+/**
+ * Read-only. KEYS: meta, state, events, eventTimes, appState, userState
+ * ARGV: numRecentEvents ('' = all), afterTimestamp ('' = none)
+ * Reply: {0} | {1, lut, app, user, session, events}. Reads only the returned event bodies:
+ * the last N are seqs n-N+1..n; a time filter first selects seqs from the timestamp ZSET.
+ */
+export const GET_SESSION = `
+local meta = redis.call('HMGET', KEYS[1], 'lut', 'seq')
+if not meta[1] then return {0} end
+local count = tonumber(meta[2])
+local limit = nil
+if ARGV[1] ~= '' then limit = tonumber(ARGV[1]) end
+local picked = {}
+if ARGV[2] == '' then
+  local first = 1
+  if limit then first = math.max(1, count - limit + 1) end
+  for seq = first, count do picked[#picked + 1] = seq end
+else
+  for i, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], ARGV[2], '+inf')) do
+    picked[i] = tonumber(member)
+  end
+  table.sort(picked)
+  if limit and #picked > limit then
+    local tail = {}
+    for i = #picked - limit + 1, #picked do tail[#tail + 1] = picked[i] end
+    picked = tail
+  end
+end
+local events = {}
+for from = 1, #picked, 500 do
+  local chunk = {}
+  for i = from, math.min(from + 499, #picked) do chunk[#chunk + 1] = picked[i] end
+  for _, body in ipairs(redis.call('HMGET', KEYS[3], unpack(chunk))) do
+    if body then events[#events + 1] = body end
+  end
+end
+return {
+  1,
+  meta[1],
+  redis.call('HGETALL', KEYS[5]),
+  redis.call('HGETALL', KEYS[6]),
+  redis.call('HGETALL', KEYS[2]),
+  events,
+}
+`;
+
+/**
+ * KEYS: sessionIndex, appState, userState, then meta_i, state_i per listed session
+ * ARGV: sessionId_i
+ * Reply: {app, user, {id, lut, session}…}. Never touches events. Index entries whose
+ * session is gone (TTL expiry) are pruned here, atomically with the existence check.
+ */
+export const LIST_SESSIONS = `
+local out = { redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]) }
+for i, id in ipairs(ARGV) do
+  local lut = redis.call('HGET', KEYS[2 + 2 * i], 'lut')
+  if lut then
+    out[#out + 1] = { id, lut, redis.call('HGETALL', KEYS[3 + 2 * i]) }
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+`;
+
+/**
+ * KEYS: meta, state, events, eventIds, eventTimes, sessionIndex
+ * ARGV: sessionId
+ * UNLINK frees a long history off the main thread.
+ */
+export const DELETE_SESSION = `
+redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('ZREM', KEYS[6], ARGV[1])
+return 1
+`;
