@@ -54,8 +54,9 @@ a.saveArtifact({ appName: 'a', userId: 'u', sessionId: 's', filename: '../x', ar
 cat > check.mts <<'TS'
 import { type Event, type SessionService, createEvent } from '@earshot/core';
 import { sessionServiceConformance } from '@earshot/testing/conformance';
+import { FakeLiveServer, type FakeLiveConnection } from '@earshot/testing';
 const e: Event = createEvent({ author: 'x' });
-export const used: [Event, typeof sessionServiceConformance, SessionService | undefined] = [e, sessionServiceConformance, undefined];
+export const used: [Event, typeof sessionServiceConformance, SessionService | undefined, typeof FakeLiveServer, FakeLiveConnection | undefined] = [e, sessionServiceConformance, undefined, FakeLiveServer, undefined];
 TS
 cat > check.cts <<'TS'
 import core = require('@earshot/core');

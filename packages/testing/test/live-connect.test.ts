@@ -8,7 +8,7 @@ import {
 } from '@google/genai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeLiveServer } from '../src/live/index.js';
-import { connectSdk, MODEL } from './live-sdk.js';
+import { connectSdk, MODEL } from './live-sdk-helpers.js';
 
 let server: FakeLiveServer | undefined;
 afterEach(async () => {

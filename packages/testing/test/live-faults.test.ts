@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeLiveServer } from '../src/live/index.js';
-import { connectSdk, eventually, startConnect } from './live-sdk.js';
+import { connectSdk, eventually, startConnect } from './live-sdk-helpers.js';
 
 let server: FakeLiveServer | undefined;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FakeLiveServer, pcm16Tone } from '../src/live/index.js';
-import { connectSdk, eventually, startConnect } from './live-sdk.js';
+import { connectSdk, eventually, startConnect } from './live-sdk-helpers.js';
 
 /** Open TCP handles of this process, by kind. */
 function tcpHandles(): { servers: number; sockets: number } {

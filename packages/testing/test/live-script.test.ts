@@ -5,7 +5,7 @@ import {
   FakeLiveServer,
   liveServerFrames,
 } from '../src/live/index.js';
-import { connectSdk, eventually } from './live-sdk.js';
+import { connectSdk, eventually } from './live-sdk-helpers.js';
 
 let server: FakeLiveServer | undefined;
 afterEach(async () => {

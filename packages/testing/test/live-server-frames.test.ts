@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { FakeLiveServer, liveServerFrames, pcm16Tone } from '../src/live/index.js';
-import { connectSdk } from './live-sdk.js';
+import { connectSdk } from './live-sdk-helpers.js';
 
 let server: FakeLiveServer | undefined;
 afterEach(async () => {
