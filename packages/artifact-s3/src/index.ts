@@ -1,1 +1,8 @@
-export {};
+export { CLIENT_DEFAULTS } from './client.js';
+export { S3ConcurrencyError } from './errors.js';
+export { MAX_KEY_BYTES, USER_SCOPE } from './object-keys.js';
+export {
+  createS3ArtifactService,
+  S3ArtifactService,
+  type S3ArtifactServiceOptions,
+} from './s3-artifact-service.js';
