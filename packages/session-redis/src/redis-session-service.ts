@@ -101,6 +101,7 @@ export class RedisSessionService implements SessionService {
       'createSession',
     );
     if (reply[0] === 0) throw new AlreadyExistsError(`session ${JSON.stringify(sessionId)} already exists`);
+    if (reply[0] === 3) throw foreignData(reply[1]);
     return {
       id: sessionId,
       appName,
@@ -202,6 +203,7 @@ export class RedisSessionService implements SessionService {
       'appendEvent',
     );
     if (reply[0] === 0) throw new NotFoundError(`session ${JSON.stringify(key.sessionId)} does not exist`);
+    if (reply[0] === 3) throw foreignData(reply[1]);
     // Stored (or already stored by an earlier try): now mirror it on the caller's object.
     applyStateDelta(session.state, delta);
     session.events.push(event);
@@ -241,6 +243,10 @@ export class RedisSessionService implements SessionService {
 
 export function createRedisSessionService(options: RedisSessionServiceOptions): RedisSessionService {
   return new RedisSessionService(options);
+}
+
+function foreignData(key: unknown): StorageError {
+  return new StorageError(`key ${String(key)} holds data of another type: nothing was written`);
 }
 
 function validateTtl(ttl: unknown): number {

@@ -21,6 +21,15 @@ local function apply_state(first, targets)
     end
   end
 end
+-- Returns the first key holding a foreign type. Checked before any write: a WRONGTYPE error
+-- halfway through would leave the earlier writes in place (scripts do not roll back).
+local function foreign_key(expected)
+  for i, want in ipairs(expected) do
+    local have = redis.call('TYPE', KEYS[i]).ok
+    if have ~= 'none' and have ~= want then return KEYS[i] end
+  end
+  return nil
+end
 local function expire_all(ttl, keys)
   if ttl > 0 then
     for _, key in ipairs(keys) do redis.call('EXPIRE', key, ttl) end
@@ -31,10 +40,13 @@ end
 /**
  * KEYS: meta, state, appState, userState, sessionIndex
  * ARGV: sessionId, now, ttl, createToken, triples…
- * Reply: {0} taken by someone else | {1, lut, app, user, session} (flat HGETALL arrays).
- * A resend of our own create (same token, after a lost reply) succeeds instead of failing.
+ * Reply: {0} taken by someone else | {1, lut, app, user, session} (flat HGETALL arrays)
+ * | {3, key} a key holds foreign data. A resend of our own create (same token, after a lost
+ * reply) succeeds instead of failing.
  */
 export const CREATE_SESSION = `${APPLY_STATE}
+local foreign = foreign_key({ 'hash', 'hash', 'hash', 'hash', 'zset' })
+if foreign then return {3, foreign} end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'ct') ~= ARGV[4] then return {0} end
 else
@@ -55,10 +67,13 @@ return {
 /**
  * KEYS: meta, state, events, eventIds, eventTimes, appState, userState, sessionIndex
  * ARGV: eventId, eventJson, timestamp, ttl, sessionId, triples…
- * Reply: {0} no session | {1, lut, seq} appended | {2, lut} id already stored (no-op).
+ * Reply: {0} no session | {1, lut, seq} appended | {2, lut} id already stored (no-op)
+ * | {3, key} a key holds foreign data.
  * O(1) in the history length (ZADD is O(log n)); nothing here reads old events.
  */
 export const APPEND_EVENT = `${APPLY_STATE}
+local foreign = foreign_key({ 'hash', 'hash', 'hash', 'hash', 'zset', 'hash', 'hash', 'zset' })
+if foreign then return {3, foreign} end
 local lut = redis.call('HGET', KEYS[1], 'lut')
 if not lut then return {0} end
 if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return {2, lut} end
@@ -141,10 +156,11 @@ return out
 /**
  * KEYS: meta, state, events, eventIds, eventTimes, sessionIndex
  * ARGV: sessionId
+ * ZREM first: it is the only call that can fail (foreign type), so nothing is half-deleted.
  * UNLINK frees a long history off the main thread.
  */
 export const DELETE_SESSION = `
-redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 return 1
 `;

@@ -60,9 +60,10 @@ export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-let clock = 1_800_000_000_000;
+let clock = 0;
 
+/** An event with a strictly increasing timestamp, never behind the wall clock. */
 export function event(init: Partial<EventInit> = {}): Event {
-  clock += 1;
+  clock = Math.max(clock + 1, Date.now());
   return createEvent({ author: 'agent', invocationId: 'e-test', timestamp: clock, ...init });
 }
