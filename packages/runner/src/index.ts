@@ -1,1 +1,21 @@
-export {};
+export { FunctionTool, type FunctionToolOptions } from './function-tool.js';
+export { GeminiLiveModel, type GeminiLiveModelOptions } from './gemini-live-model.js';
+export type {
+  LiveCloseInfo,
+  LiveConnection,
+  LiveConnectionListener,
+  LiveConnectRequest,
+  LiveModel,
+  LiveModelMessage,
+  LiveRealtimeInput,
+} from './live-model.js';
+export { type LiveRequest, LiveRequestQueue } from './live-request-queue.js';
+export { LlmAgent, type LlmAgentOptions } from './llm-agent.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_TOOL_TIMEOUT_MS,
+  type RunLiveRequest,
+  Runner,
+  type RunnerOptions,
+} from './runner.js';
+export type { ToolArtifacts, ToolContext, ToolState } from './tool-context.js';

@@ -1,0 +1,146 @@
+import { type AudioFlushReason, createEvent, type Event, type EventInit } from '@earshot/core';
+import type { FunctionCall, LiveServerContent, Part, Transcription } from '@google/genai';
+import type { LiveModelMessage } from './live-model.js';
+import { assertWellFormedMessage } from './server-message-validation.js';
+import { TranscriptionAccumulator } from './transcription-accumulator.js';
+
+/** One event to emit, plus what the runner must do right after emitting it. */
+export interface MappedEvent {
+  event: Event;
+  /** On the turn-signal event: why the audio recorder flushes after it. */
+  boundary?: AudioFlushReason;
+  /** On the function-call event: the calls to run now. */
+  toolCalls?: FunctionCall[];
+}
+
+export interface MappedMessage {
+  /** In the order they happened. */
+  events: MappedEvent[];
+  /** Calls the model withdrew. */
+  cancelledCallIds: string[];
+}
+
+/**
+ * Turns server messages into events, socket-free. Stateful across messages: transcription
+ * deltas and text chunks accumulate over a turn and their finals come out on `finished` or at
+ * the next turn signal, before the turn-signal event.
+ */
+export class LiveMessageMapper {
+  /** The agent speaking; authors everything except input transcriptions. */
+  agentName: string;
+  private readonly invocationId: string;
+  private readonly inputTranscription = new TranscriptionAccumulator();
+  private readonly outputTranscription = new TranscriptionAccumulator();
+  private pendingText = '';
+
+  constructor({ invocationId, agentName }: { invocationId: string; agentName: string }) {
+    this.invocationId = invocationId;
+    this.agentName = agentName;
+  }
+
+  /** Maps one message; throws `LiveProtocolError` (and maps nothing) when it is malformed. */
+  map(message: LiveModelMessage): MappedMessage {
+    assertWellFormedMessage(message);
+    const events: MappedEvent[] = [];
+    if (message.serverContent) this.mapServerContent(message.serverContent, events);
+    const calls = message.toolCall?.functionCalls;
+    if (calls && calls.length > 0) {
+      this.flushText(events);
+      const parts: Part[] = calls.map((functionCall) => ({ functionCall }));
+      events.push({ event: this.agentEvent({ content: { role: 'model', parts } }), toolCalls: calls });
+    }
+    if (message.usageMetadata)
+      events.push({ event: this.agentEvent({ usageMetadata: message.usageMetadata }) });
+    if (message.sessionResumptionUpdate) {
+      const update = message.sessionResumptionUpdate;
+      events.push({ event: this.agentEvent({ liveSessionResumptionUpdate: update }) });
+    }
+    return { events, cancelledCallIds: message.toolCallCancellation?.ids ?? [] };
+  }
+
+  /** Forgets the turn in progress (a new connection starts clean). */
+  reset(): void {
+    this.inputTranscription.reset();
+    this.outputTranscription.reset();
+    this.pendingText = '';
+  }
+
+  private mapServerContent(content: LiveServerContent, events: MappedEvent[]): void {
+    if (content.inputTranscription) this.mapTranscription('input', content.inputTranscription, events);
+    for (const part of content.modelTurn?.parts ?? []) this.mapPart(part, content.modelTurn?.role, events);
+    if (content.outputTranscription) this.mapTranscription('output', content.outputTranscription, events);
+    const boundary = boundaryOf(content);
+    if (!boundary) return;
+    this.pushFinal('input', this.inputTranscription.finishTurn(), events);
+    this.pushFinal('output', this.outputTranscription.finishTurn(), events);
+    this.flushText(events);
+    const signal: EventInit = { author: this.agentName };
+    if (content.turnComplete) signal.turnComplete = true;
+    if (content.interrupted) signal.interrupted = true;
+    if (content.generationComplete) signal.generationComplete = true;
+    events.push({ event: this.agentEvent(signal), boundary });
+  }
+
+  private mapPart(part: Part, role: string | undefined, events: MappedEvent[]): void {
+    const content = { role: role ?? 'model', parts: [part] };
+    if (typeof part.text === 'string' && part.inlineData === undefined) {
+      // Text streams like a transcription: deltas now, the whole text at the end of the turn.
+      if (!part.thought) this.pendingText += part.text;
+      events.push({ event: this.agentEvent({ content, partial: true }) });
+      return;
+    }
+    // Audio (and anything else) passes through untouched: the base64 payload is never decoded.
+    events.push({ event: this.agentEvent({ content }) });
+  }
+
+  private mapTranscription(direction: 'input' | 'output', frame: Transcription, events: MappedEvent[]): void {
+    const accumulator = direction === 'input' ? this.inputTranscription : this.outputTranscription;
+    const step = accumulator.add(frame);
+    if (step.partial) events.push({ event: this.transcriptionEvent(direction, step.partial, true) });
+    this.pushFinal(direction, step.final, events);
+  }
+
+  private pushFinal(
+    direction: 'input' | 'output',
+    final: Transcription | undefined,
+    events: MappedEvent[],
+  ): void {
+    if (final) events.push({ event: this.transcriptionEvent(direction, final, false) });
+  }
+
+  private transcriptionEvent(
+    direction: 'input' | 'output',
+    transcription: Transcription,
+    partial: boolean,
+  ): Event {
+    if (direction === 'input') {
+      return createEvent({
+        invocationId: this.invocationId,
+        author: 'user',
+        inputTranscription: transcription,
+        partial,
+      });
+    }
+    return this.agentEvent({ outputTranscription: transcription, partial });
+  }
+
+  private flushText(events: MappedEvent[]): void {
+    if (this.pendingText.length === 0) return;
+    const text = this.pendingText;
+    this.pendingText = '';
+    events.push({
+      event: this.agentEvent({ content: { role: 'model', parts: [{ text }] }, partial: false }),
+    });
+  }
+
+  private agentEvent(init: Omit<EventInit, 'author'> & { author?: string }): Event {
+    return createEvent({ ...init, invocationId: this.invocationId, author: init.author ?? this.agentName });
+  }
+}
+
+function boundaryOf(content: LiveServerContent): AudioFlushReason | undefined {
+  if (content.interrupted) return 'interrupted';
+  if (content.turnComplete) return 'turnComplete';
+  if (content.generationComplete) return 'generationComplete';
+  return undefined;
+}

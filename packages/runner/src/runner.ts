@@ -1,0 +1,141 @@
+import {
+  AlreadyExistsError,
+  type ArtifactService,
+  type AudioRecorder,
+  classifyLiveEvent,
+  createRunConfig,
+  type Event,
+  InvalidArgumentError,
+  newInvocationId,
+  type PersistencePolicy,
+  type RunConfig,
+  type Session,
+  type SessionService,
+  validateId,
+} from '@earshot/core';
+import { LiveRequestQueue } from './live-request-queue.js';
+import { LiveRun } from './live-run.js';
+import { LlmAgent } from './llm-agent.js';
+
+export interface RunnerOptions {
+  appName: string;
+  agent: LlmAgent;
+  sessionService: SessionService;
+  /** Gives tools `toolContext.artifacts`. */
+  artifactService?: ArtifactService;
+  /** Records live audio when `runConfig.saveLiveAudio` is true. */
+  audioRecorder?: AudioRecorder;
+  /** Decides which events are appended to the session; defaults to `classifyLiveEvent`. */
+  persistencePolicy?: PersistencePolicy;
+  /** Per tool call, unless the tool sets `timeoutMs`. Default 30 s. */
+  toolTimeoutMs?: number;
+  /** Limit for a model connection to be set up. Default 15 s. */
+  connectTimeoutMs?: number;
+}
+
+export interface RunLiveRequest {
+  userId: string;
+  sessionId: string;
+  liveRequestQueue: LiveRequestQueue;
+  /** Partial settings; completed with `createRunConfig`, never mutated. */
+  runConfig?: Partial<RunConfig>;
+}
+
+export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+/** Runs an agent live: queue in, events out, session kept per the persistence policy. */
+export class Runner {
+  readonly appName: string;
+  readonly agent: LlmAgent;
+  readonly sessionService: SessionService;
+  readonly artifactService: ArtifactService | undefined;
+  readonly audioRecorder: AudioRecorder | undefined;
+  readonly persistencePolicy: PersistencePolicy;
+  readonly toolTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+
+  constructor(options: RunnerOptions) {
+    this.appName = validateId('appName', options?.appName);
+    if (!(options.agent instanceof LlmAgent)) {
+      throw new InvalidArgumentError('agent must be an LlmAgent', { field: 'agent' });
+    }
+    if (!options.sessionService || typeof options.sessionService.appendEvent !== 'function') {
+      throw new InvalidArgumentError('sessionService is required', { field: 'sessionService' });
+    }
+    this.agent = options.agent;
+    this.sessionService = options.sessionService;
+    this.artifactService = options.artifactService;
+    this.audioRecorder = options.audioRecorder;
+    this.persistencePolicy = options.persistencePolicy ?? classifyLiveEvent;
+    this.toolTimeoutMs = positive('toolTimeoutMs', options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS);
+    this.connectTimeoutMs = positive(
+      'connectTimeoutMs',
+      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    );
+  }
+
+  /**
+   * Connects the agent's model and streams the run's events until the queue is closed and the
+   * work in flight is done. An unrecoverable error is yielded as an error event, then thrown.
+   * Leaving the loop early (`break`) stops the run and closes the model connection.
+   */
+  async *runLive(request: RunLiveRequest): AsyncGenerator<Event, void, undefined> {
+    const { userId, sessionId, liveRequestQueue } = request ?? {};
+    validateId('userId', userId);
+    validateId('sessionId', sessionId);
+    if (!(liveRequestQueue instanceof LiveRequestQueue)) {
+      throw new InvalidArgumentError('liveRequestQueue must be a LiveRequestQueue', {
+        field: 'liveRequestQueue',
+      });
+    }
+    const runConfig = createRunConfig(request.runConfig);
+    const session = await this.sessionFor(userId, sessionId);
+    const run = new LiveRun({
+      appName: this.appName,
+      session,
+      agent: this.agent,
+      invocationId: newInvocationId(),
+      runConfig,
+      queue: liveRequestQueue,
+      sessionService: this.sessionService,
+      artifactService: this.artifactService,
+      audioRecorder: this.audioRecorder,
+      persistencePolicy: this.persistencePolicy,
+      toolTimeoutMs: this.toolTimeoutMs,
+      connectTimeoutMs: this.connectTimeoutMs,
+    });
+    run.start();
+    try {
+      for (;;) {
+        const next = await run.output.take();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await run.stop();
+    }
+  }
+
+  private async sessionFor(userId: string, sessionId: string): Promise<Session> {
+    const key = { appName: this.appName, userId, sessionId };
+    // The run appends to this object and only needs its state: skip loading the history.
+    const existing = await this.sessionService.getSession({ ...key, config: { numRecentEvents: 0 } });
+    if (existing) return existing;
+    try {
+      return await this.sessionService.createSession(key);
+    } catch (error) {
+      if (!(error instanceof AlreadyExistsError)) throw error;
+      const created = await this.sessionService.getSession({ ...key, config: { numRecentEvents: 0 } });
+      if (!created) throw error;
+      return created;
+    }
+  }
+}
+
+function positive(field: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(`${field} must be a positive number of milliseconds`, { field });
+  }
+  return value;
+}
