@@ -54,7 +54,7 @@ describe('ttlSeconds', () => {
     const listed = await svc.listSessions({ appName: 'app', userId: 'u' });
     expect(listed.sessions.map((x) => x.id)).toEqual(['kept-by-other']);
     expect(listed.sessions[0]?.state).toEqual({ 'app:a': 1, 'user:b': 1 });
-    expect(await fixture.admin.zrange(u.sessionIndex, 0, -1)).toEqual(['kept-by-other']);
+    expect(await fixture.admin.zrange(u.sessionIndex, '0', '-1')).toEqual(['kept-by-other']);
     const left = await scanKeys(fixture.admin, `${escapeGlob(svc.keys.prefix)}*`);
     expect(left.sort()).toEqual(
       [
