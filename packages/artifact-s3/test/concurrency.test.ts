@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ArtifactService } from '@earshot/core';
+import { type S3ConditionalWriteGate, startS3ConditionalWriteGate } from '@earshot/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3ArtifactService } from '../src/index.js';
+import { scope } from './helpers/fixture.js';
+import { BUCKET, type S3rverProcess, s3rverClient, startS3rver } from './helpers/s3rver.js';
+
+let server: S3rverProcess;
+let gate: S3ConditionalWriteGate;
+const clients: S3Client[] = [];
+
+beforeAll(async () => {
+  server = await startS3rver();
+  gate = await startS3ConditionalWriteGate({ upstream: server.endpoint });
+});
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  await gate?.close();
+  await server?.stop();
+});
+
+function client(endpoint: string): S3Client {
+  const c = s3rverClient(endpoint);
+  clients.push(c);
+  return c;
+}
+
+/**
+ * Holds the first `count` PutObject calls until all of them have arrived, so every writer
+ * has listed the same (empty) state before anyone writes: the worst-case race, every run.
+ */
+function holdFirstPuts(c: S3Client, count: number): void {
+  let arrived = 0;
+  let open: () => void = () => {};
+  const allThere = new Promise<void>((resolve) => (open = resolve));
+  c.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PutObjectCommand' && arrived < count) {
+        arrived++;
+        if (arrived === count) open();
+        await Promise.race([allThere, new Promise((r) => setTimeout(r, 10_000))]);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'holdFirstPuts' },
+  );
+}
+
+/** What went wrong in a race of writers that each saved their own payload: [] when nothing. */
+async function raceProblems(
+  service: ArtifactService,
+  filename: string,
+  versions: number[],
+): Promise<string[]> {
+  const problems: string[] = [];
+  const req = { ...scope, filename };
+  const counts = new Map<number, number>();
+  for (const v of versions) counts.set(v, (counts.get(v) ?? 0) + 1);
+  for (const [v, n] of counts) if (n > 1) problems.push(`version ${v} was returned to ${n} writers`);
+  const stored = await service.listVersions(req);
+  const expected = versions.map((_, i) => i);
+  if (JSON.stringify(stored) !== JSON.stringify(expected)) {
+    problems.push(`stored versions ${JSON.stringify(stored)}, expected 0..${versions.length - 1}`);
+  }
+  for (const [writer, v] of versions.entries()) {
+    const part = await service.loadArtifact({ ...req, version: v });
+    if (part?.text !== `writer ${writer}`) problems.push(`writer ${writer}'s save (version ${v}) was lost`);
+  }
+  return problems;
+}
+
+async function race(service: ArtifactService, filename: string, writers: number): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: writers }, (_, i) =>
+      service.saveArtifact({ ...scope, filename, artifact: { text: `writer ${i}` } }),
+    ),
+  );
+}
+
+describe('concurrent saves of one filename', () => {
+  it('through the conditional-write gate: 20 writers get versions 0–19, none lost', async () => {
+    const c = client(gate.endpoint);
+    holdFirstPuts(c, 20);
+    const service = new S3ArtifactService({ bucket: BUCKET, client: c, prefix: `race-${randomUUID()}` });
+    const rejectedBefore = gate.rejected;
+    const versions = await race(service, 'take.wav', 20);
+    expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(await raceProblems(service, 'take.wav', versions)).toEqual([]);
+    expect(gate.rejected - rejectedBefore).toBeGreaterThanOrEqual(19); // the conditional path really ran
+  });
+
+  it('without the gate (s3rver ignores If-None-Match) the same race loses writes, and the check sees it', async () => {
+    const c = client(server.endpoint);
+    holdFirstPuts(c, 20);
+    const service = new S3ArtifactService({ bucket: BUCKET, client: c, prefix: `race-${randomUUID()}` });
+    const versions = await race(service, 'take.wav', 20);
+    const problems = await raceProblems(service, 'take.wav', versions);
+    expect(problems).toContain('version 0 was returned to 20 writers');
+    expect(problems.filter((p) => p.includes('was lost'))).toHaveLength(19);
+  });
+
+  it('dozens of writers (60, unsynchronized) all succeed through the gate', async () => {
+    const service = new S3ArtifactService({
+      bucket: BUCKET,
+      client: client(gate.endpoint),
+      prefix: `race-${randomUUID()}`,
+    });
+    const versions = await race(service, 'user:busy.txt', 60);
+    expect(await raceProblems(service, 'user:busy.txt', versions)).toEqual([]);
+  });
+
+  it('throws a ConcurrencyError once the bounded attempts are used up', async () => {
+    const c = client(gate.endpoint);
+    holdFirstPuts(c, 5);
+    const service = new S3ArtifactService({
+      bucket: BUCKET,
+      client: c,
+      prefix: `race-${randomUUID()}`,
+      maxSaveAttempts: 1,
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () =>
+        service.saveArtifact({ ...scope, filename: 'f', artifact: { text: 'x' } }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled').map((r) => r.value)).toEqual([0]);
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(errors).toHaveLength(4);
+    for (const error of errors) {
+      expect(error).toMatchObject({ code: 'CONCURRENCY', name: 'S3ConcurrencyError' });
+      expect(String(error.message)).toMatch(/gave up after 1 create-only attempts/);
+    }
+    expect(await service.listVersions({ ...scope, filename: 'f' })).toEqual([0]);
+  });
+
+  it('a write whose response was lost and whose SDK retry then got 412 counts as the save, not as a rival', async () => {
+    const c = client(gate.endpoint);
+    let dropped = false;
+    c.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'PutObjectCommand' && !dropped) {
+          dropped = true; // the object is stored, but the client never hears so
+          throw Object.assign(new Error('response lost'), { name: 'TimeoutError' });
+        }
+        return result;
+      },
+      { step: 'deserialize', name: 'loseFirstPutResponse' },
+    );
+    const service = new S3ArtifactService({ bucket: BUCKET, client: c, prefix: `race-${randomUUID()}` });
+    expect(await service.saveArtifact({ ...scope, filename: 'f', artifact: { text: 'once' } })).toBe(0);
+    expect(dropped).toBe(true);
+    expect(await service.listVersions({ ...scope, filename: 'f' })).toEqual([0]);
+  });
+});
