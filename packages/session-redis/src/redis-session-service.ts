@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AlreadyExistsError,
   type AppendEventRequest,
@@ -213,12 +214,13 @@ export class RedisSessionService implements SessionService {
 
   /** Quits the client if the service created it from a URL; a passed-in client stays open. */
   async close(): Promise<void> {
-    if (!this.ownsClient) return;
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    if (!this.ownsClient || this.redis.status === 'end') return;
+    const status = this.redis.status;
+    const ended = new Promise<void>((resolve) => this.redis.once('end', () => resolve()));
+    if (status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
+    // Between reconnect attempts there is no socket, so no 'end' will come: don't wait for it.
+    if (status !== 'reconnecting') await Promise.race([ended, sleep(2000, undefined, { ref: false })]);
   }
 
   private run(
