@@ -224,7 +224,8 @@ export class LiveRun {
   }
 
   private handleClose(info: LiveCloseInfo): void {
-    if (info.closedByClient || this.inputClosed) return;
+    // Not a drop if the caller already closed the queue (its close may still be in the pump).
+    if (info.closedByClient || this.inputClosed || this.options.queue.isClosed) return;
     // Issue 7 turns this into a reconnect when a resumption handle is known.
     const detail = info.reason ? `: ${info.reason}` : '';
     throw new LiveConnectionError(`live connection closed unexpectedly (code ${info.code})${detail}`, {

@@ -1,0 +1,79 @@
+import {
+  type AudioRecorder,
+  type Event,
+  InMemorySessionService,
+  type PersistencePolicy,
+  type RunConfig,
+  type SessionService,
+} from '@earshot/core';
+import type { FunctionTool } from '../../src/function-tool.js';
+import { LiveRequestQueue } from '../../src/live-request-queue.js';
+import { LlmAgent } from '../../src/llm-agent.js';
+import { Runner } from '../../src/runner.js';
+import { type Collected, collect, kindOf } from './collect.js';
+import { type ScriptedConnection, ScriptedLiveModel } from './scripted-live-model.js';
+
+export const APP = 'app';
+export const USER = 'u1';
+export const SESSION = 's1';
+
+export interface ScriptedRunOptions {
+  tools?: FunctionTool[];
+  runConfig?: Partial<RunConfig>;
+  sessionService?: SessionService;
+  audioRecorder?: AudioRecorder;
+  persistencePolicy?: PersistencePolicy;
+  toolTimeoutMs?: number;
+  /** Skip waiting for the connection (for connect-failure tests). */
+  noConnection?: boolean;
+  model?: ScriptedLiveModel;
+}
+
+export interface ScriptedRun {
+  model: ScriptedLiveModel;
+  conn: ScriptedConnection;
+  queue: LiveRequestQueue;
+  run: Collected;
+  runner: Runner;
+  sessionService: SessionService;
+  /** Kinds of the events stored in the session, in order. */
+  storedKinds(): Promise<string[]>;
+  stored(): Promise<Event[]>;
+}
+
+/** A runner over a socket-free scripted model, already iterating in the background. */
+export async function startScriptedRun(options: ScriptedRunOptions = {}): Promise<ScriptedRun> {
+  const model = options.model ?? new ScriptedLiveModel();
+  const agent = new LlmAgent({ name: 'helper', model, instruction: 'Be brief.', tools: options.tools ?? [] });
+  const sessionService = options.sessionService ?? new InMemorySessionService();
+  const runner = new Runner({
+    appName: APP,
+    agent,
+    sessionService,
+    audioRecorder: options.audioRecorder,
+    persistencePolicy: options.persistencePolicy,
+    toolTimeoutMs: options.toolTimeoutMs,
+  });
+  const queue = new LiveRequestQueue();
+  const run = collect(
+    runner.runLive({
+      userId: USER,
+      sessionId: SESSION,
+      liveRequestQueue: queue,
+      runConfig: options.runConfig,
+    }),
+  );
+  const conn = options.noConnection ? (undefined as never) : await model.nextConnection();
+  const stored = async () =>
+    (await sessionService.getSession({ appName: APP, userId: USER, sessionId: SESSION }))?.events ?? [];
+  return {
+    model,
+    conn,
+    queue,
+    run,
+    runner,
+    sessionService,
+    stored,
+    storedKinds: async () => (await stored()).map(kindOf),
+  };
+}

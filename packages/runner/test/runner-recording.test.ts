@@ -1,0 +1,139 @@
+import type { Event } from '@earshot/core';
+import { liveServerFrames as frames, pcm16Tone } from '@earshot/testing';
+import { describe, expect, it } from 'vitest';
+import { kindOf } from './helpers/collect.js';
+import { startScriptedRun } from './helpers/fixture.js';
+import { TestRecorder } from './helpers/test-recorder.js';
+import { waitUntil } from './helpers/wait.js';
+
+const b64 = (pcm: Buffer) => pcm.toString('base64');
+const isKind = (kind: string) => (event: Event) => kindOf(event) === kind;
+
+describe('audio recording in a live run (scripted model)', () => {
+  it('records every chunk in and out, flushes on turn signals and at the end, never swallowing the signal', async () => {
+    const recorder = new TestRecorder();
+    const { conn, queue, run, storedKinds, stored } = await startScriptedRun({
+      audioRecorder: recorder,
+      runConfig: { saveLiveAudio: true },
+    });
+    const inChunks = [1, 2].map((seed) => pcm16Tone({ ms: 40, rate: 16_000, seed }));
+    const outChunks = [3, 4, 5].map((seed) => pcm16Tone({ ms: 40, rate: 24_000, seed }));
+    for (const pcm of inChunks) queue.sendRealtime({ data: b64(pcm), mimeType: 'audio/pcm;rate=16000' });
+    await conn.waitForSent(
+      (item) =>
+        item.kind === 'realtime' &&
+        'audio' in item.input &&
+        item.input.audio.data === b64(inChunks[1] as Buffer),
+    );
+    conn.receive(...outChunks.map((pcm) => frames.audio(pcm)), frames.interrupted());
+    await run.waitForCount(isKind('audio-file'), 2, 'two recordings');
+    const trailing = pcm16Tone({ ms: 40, rate: 24_000, seed: 9 });
+    conn.receive(frames.audio(trailing));
+    await run.waitForCount(isKind('audio'), 4);
+    queue.close();
+    expect(await run.done).toEqual({ error: undefined });
+    expect(run.events.map(kindOf)).toEqual([
+      'audio',
+      'audio',
+      'audio',
+      'interrupted',
+      'audio-file',
+      'audio-file',
+      'audio',
+      'audio-file',
+    ]);
+    expect(run.events.filter(isKind('audio-file')).map((e) => e.author)).toEqual([
+      'user',
+      'helper',
+      'helper',
+    ]);
+    expect(await storedKinds()).toEqual(['interrupted', 'audio-file', 'audio-file', 'audio-file']);
+    expect(recorder.calls.map((c) => (c.op === 'flush' ? `flush:${c.reason}` : c.direction))).toEqual([
+      'input',
+      'input',
+      'output',
+      'output',
+      'output',
+      'flush:interrupted',
+      'output',
+      'flush:end',
+    ]);
+    expect(recorder.flushedBytes.input).toEqual([Buffer.concat(inChunks)]);
+    expect(recorder.flushedBytes.output).toEqual([Buffer.concat(outChunks), trailing]);
+    expect(recorder.scopes[0]).toMatchObject({
+      appName: 'app',
+      userId: 'u1',
+      sessionId: 's1',
+      agentName: 'helper',
+    });
+    const last = (await stored()).at(-1);
+    expect(Object.values(last?.actions.artifactDelta ?? {})).toEqual([0]);
+  });
+
+  it('yields model audio while the recorder is stuck, and surfaces the recordings afterwards', async () => {
+    const recorder = new TestRecorder();
+    recorder.hold();
+    const { conn, queue, run } = await startScriptedRun({
+      audioRecorder: recorder,
+      runConfig: { saveLiveAudio: true },
+    });
+    const chunks = [1, 2, 3, 4].map((seed) => pcm16Tone({ ms: 40, rate: 24_000, seed }));
+    conn.receive(
+      ...chunks.map((pcm) => frames.audio(pcm)),
+      frames.turnComplete(),
+      frames.usage({ totalTokenCount: 1 }),
+    );
+    await run.waitFor(isKind('usage'));
+    expect(run.events.map(kindOf)).toEqual(['audio', 'audio', 'audio', 'audio', 'turnComplete', 'usage']);
+    recorder.release();
+    await run.waitFor(isKind('audio-file'));
+    queue.close();
+    await run.done;
+    expect(run.events.map(kindOf)).toEqual([
+      'audio',
+      'audio',
+      'audio',
+      'audio',
+      'turnComplete',
+      'usage',
+      'audio-file',
+    ]);
+  });
+
+  it('turns recorder failures into error events and goes on', async () => {
+    const recorder = new TestRecorder();
+    recorder.failNextFlush = new Error('disk full');
+    const { conn, queue, run, storedKinds } = await startScriptedRun({
+      audioRecorder: recorder,
+      runConfig: { saveLiveAudio: true },
+    });
+    conn.receive(frames.audio(pcm16Tone({ ms: 40, rate: 24_000 })), frames.turnComplete());
+    await run.waitFor(isKind('error:AUDIO_RECORDING'));
+    conn.receive(frames.turnComplete());
+    await run.waitForCount(isKind('turnComplete'), 2);
+    queue.close();
+    expect(await run.done).toEqual({ error: undefined });
+    expect(run.events.find(isKind('error:AUDIO_RECORDING'))?.errorMessage).toBe(
+      'audio recording failed: disk full',
+    );
+    // The audio held at the failed flush is written by the next one.
+    expect(await storedKinds()).toEqual([
+      'turnComplete',
+      'error:AUDIO_RECORDING',
+      'turnComplete',
+      'audio-file',
+    ]);
+  });
+
+  it('does not record without saveLiveAudio', async () => {
+    const recorder = new TestRecorder();
+    const { conn, queue, run } = await startScriptedRun({ audioRecorder: recorder });
+    queue.sendRealtime({ data: b64(pcm16Tone({ ms: 40, rate: 16_000 })), mimeType: 'audio/pcm;rate=16000' });
+    conn.receive(frames.audio(pcm16Tone({ ms: 40, rate: 24_000 })), frames.turnComplete());
+    await run.waitFor(isKind('turnComplete'));
+    queue.close();
+    await run.done;
+    await waitUntil(() => conn.isClosed);
+    expect(recorder.calls).toEqual([]);
+  });
+});
