@@ -1,5 +1,5 @@
+import type { Part } from '@earshot/core';
 import { InvalidArgumentError } from '@earshot/core';
-import type { Part } from '@google/genai';
 
 /**
  * How a `Part` becomes one S3 object and back, exactly:

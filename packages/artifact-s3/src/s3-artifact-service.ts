@@ -10,6 +10,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { Part } from '@earshot/core';
 import {
   type ArtifactRequest,
   type ArtifactScope,
@@ -22,7 +23,6 @@ import {
   validateNonNegativeInteger,
   validateSaveArtifactRequest,
 } from '@earshot/core';
-import type { Part } from '@google/genai';
 import { readBody } from './body.js';
 import { buildClient, describeEndpoint } from './client.js';
 import {

@@ -164,8 +164,8 @@ describe('S3ArtifactService on s3rver', () => {
       { ...scope, filename: 'a//b' },
       { ...scope, filename: '' },
       { ...scope, filename: 'user:' },
-      { ...scope, sessionId: '' },
-      { ...scope, userId: 'a\nb' },
+      { ...scope, filename: 'f', sessionId: '' },
+      { ...scope, filename: 'f', userId: 'a\nb' },
     ];
     for (const req of bad) {
       await expect(service.saveArtifact({ ...req, artifact: { text: 'x' } })).rejects.toBeInstanceOf(
