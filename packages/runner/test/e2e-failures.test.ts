@@ -71,17 +71,25 @@ describe.each(FRAME_ENCODINGS)('connection failures through the real SDK (%s fra
     ['a JSON array', '[1,2]'],
     ['JSON null', 'null'],
     ['a malformed serverContent', JSON.stringify({ serverContent: { modelTurn: { parts: 'x' } } })],
-  ])('a server frame that is %s: error event, LiveProtocolError, session intact, no crash', async (_name, raw) => {
-    fixture = await startLive({ frames });
-    const { conn, run } = fixture;
-    conn.sendAudio(pcm16Tone({ ms: 40, rate: 24_000 }));
-    conn.sendOutputTranscription('before', { finished: true });
-    await run.waitFor((e) => kindOf(e) === 'out:before');
-    conn.sendRaw(frames === 'binary' ? Buffer.from(raw) : raw);
-    const { error } = await run.done;
-    expect(error).toBeInstanceOf(LiveProtocolError);
-    expect(run.events.map(kindOf)).toEqual(['audio', 'partial-out:before', 'out:before', 'error:LIVE_PROTOCOL']);
-    expect(await fixture.storedKinds()).toEqual(['out:before', 'error:LIVE_PROTOCOL']);
-    expect((await conn.closed).byClient).toBe(true);
-  });
+  ])(
+    'a server frame that is %s: error event, LiveProtocolError, session intact, no crash',
+    async (_name, raw) => {
+      fixture = await startLive({ frames });
+      const { conn, run } = fixture;
+      conn.sendAudio(pcm16Tone({ ms: 40, rate: 24_000 }));
+      conn.sendOutputTranscription('before', { finished: true });
+      await run.waitFor((e) => kindOf(e) === 'out:before');
+      conn.sendRaw(frames === 'binary' ? Buffer.from(raw) : raw);
+      const { error } = await run.done;
+      expect(error).toBeInstanceOf(LiveProtocolError);
+      expect(run.events.map(kindOf)).toEqual([
+        'audio',
+        'partial-out:before',
+        'out:before',
+        'error:LIVE_PROTOCOL',
+      ]);
+      expect(await fixture.storedKinds()).toEqual(['out:before', 'error:LIVE_PROTOCOL']);
+      expect((await conn.closed).byClient).toBe(true);
+    },
+  );
 });

@@ -65,7 +65,9 @@ describe.each(FRAME_ENCODINGS)('runLive end to end through the real SDK (%s fram
     await conn.waitFor(clientFrameIs.clientContent);
     expect(conn.received).toEqual([
       { realtimeInput: { activityStart: {} } },
-      ...chunks.map((pcm) => ({ realtimeInput: { audio: { data: pcm.toString('base64'), mimeType: MIME_16K } } })),
+      ...chunks.map((pcm) => ({
+        realtimeInput: { audio: { data: pcm.toString('base64'), mimeType: MIME_16K } },
+      })),
       { realtimeInput: { activityEnd: {} } },
       { clientContent: { turns: [{ parts: [{ text: 'hello' }], role: 'user' }], turnComplete: true } },
     ]);
@@ -116,7 +118,11 @@ describe.each(FRAME_ENCODINGS)('runLive end to end through the real SDK (%s fram
       'turnComplete',
       'usage',
     ]);
-    const session = await fixture.sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' });
+    const session = await fixture.sessionService.getSession({
+      appName: 'app',
+      userId: 'u1',
+      sessionId: 's1',
+    });
     expect(session?.state[LIVE_RESUMPTION_HANDLE_KEY]).toBe('handle-7');
     expect(session?.events.find((e) => e.generationComplete)?.actions.stateDelta).toEqual({
       [LIVE_RESUMPTION_HANDLE_KEY]: 'handle-7',
@@ -140,7 +146,13 @@ describe.each(FRAME_ENCODINGS)('runLive end to end through the real SDK (%s fram
     await run.waitFor((e) => e.turnComplete === true);
     queue.close();
     await run.done;
-    expect(await fixture.storedKinds()).toEqual(['out:I was say', 'interrupted', 'in:stop', 'out:OK', 'turnComplete']);
+    expect(await fixture.storedKinds()).toEqual([
+      'out:I was say',
+      'interrupted',
+      'in:stop',
+      'out:OK',
+      'turnComplete',
+    ]);
   });
 
   it('streams text responses: partial chunks, then the whole text persisted', async () => {
@@ -153,7 +165,12 @@ describe.each(FRAME_ENCODINGS)('runLive end to end through the real SDK (%s fram
     await run.waitFor((e) => e.turnComplete === true);
     queue.close();
     await run.done;
-    expect(run.events.map(kindOf)).toEqual(['partial-text:Hel', 'partial-text:lo!', 'text:Hello!', 'turnComplete']);
+    expect(run.events.map(kindOf)).toEqual([
+      'partial-text:Hel',
+      'partial-text:lo!',
+      'text:Hello!',
+      'turnComplete',
+    ]);
     expect(await fixture.storedKinds()).toEqual(['text:Hello!', 'turnComplete']);
   });
 });

@@ -60,8 +60,17 @@ describe.each(FRAME_ENCODINGS)('tools end to end through the real SDK (%s frames
       'helper:out:It is 21 degrees.',
       'helper:turnComplete',
     ]);
-    expect(await fixture.storedKinds()).toEqual(['call', 'response', 'out:It is 21 degrees.', 'turnComplete']);
-    const session = await fixture.sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' });
+    expect(await fixture.storedKinds()).toEqual([
+      'call',
+      'response',
+      'out:It is 21 degrees.',
+      'turnComplete',
+    ]);
+    const session = await fixture.sessionService.getSession({
+      appName: 'app',
+      userId: 'u1',
+      sessionId: 's1',
+    });
     expect(session?.state.last_city).toBe('Paris');
     expect(session?.events[1]?.actions.stateDelta).toEqual({ last_city: 'Paris' });
   });
@@ -91,20 +100,26 @@ describe.each(FRAME_ENCODINGS)('tools end to end through the real SDK (%s frames
     queue.close();
     await run.done;
     await conn.closed;
-    expect(conn.received.filter(clientFrameIs.toolResponse).map((f) => f.toolResponse?.functionResponses?.[0]?.id)).toEqual([
-      'call-2',
-    ]);
+    expect(
+      conn.received.filter(clientFrameIs.toolResponse).map((f) => f.toolResponse?.functionResponses?.[0]?.id),
+    ).toEqual(['call-2']);
     expect(await fixture.storedKinds()).toEqual(['call', 'call', 'response']);
   });
 
   it('a tool that outlives its timeout gets an error response', async () => {
-    const hang = new FunctionTool({ name: 'hang', description: 'hangs', execute: () => new Promise(() => {}) });
+    const hang = new FunctionTool({
+      name: 'hang',
+      description: 'hangs',
+      execute: () => new Promise(() => {}),
+    });
     fixture = await startLive({ frames, tools: [hang], toolTimeoutMs: 150 });
     const { conn } = fixture;
     conn.sendToolCall([{ id: 'h-1', name: 'hang', args: {} }]);
     expect(await conn.waitFor(clientFrameIs.toolResponseFor('h-1'))).toEqual({
       toolResponse: {
-        functionResponses: [{ id: 'h-1', name: 'hang', response: { error: 'tool "hang" timed out after 150 ms' } }],
+        functionResponses: [
+          { id: 'h-1', name: 'hang', response: { error: 'tool "hang" timed out after 150 ms' } },
+        ],
       },
     });
   });

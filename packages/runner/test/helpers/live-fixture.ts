@@ -60,7 +60,9 @@ export async function startLive(options: LiveFixtureOptions): Promise<LiveFixtur
   const run = collect(
     runner.runLive({ userId: 'u1', sessionId: 's1', liveRequestQueue: queue, runConfig: options.runConfig }),
   );
-  const conn = options.noConnection ? (undefined as never) : await server.nextConnection({ timeoutMs: 20_000 });
+  const conn = options.noConnection
+    ? (undefined as never)
+    : await server.nextConnection({ timeoutMs: 20_000 });
   return {
     server,
     conn,
@@ -69,9 +71,9 @@ export async function startLive(options: LiveFixtureOptions): Promise<LiveFixtur
     runner,
     sessionService,
     storedKinds: async () =>
-      ((await sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' }))?.events ?? []).map(
-        kindOf,
-      ),
+      (
+        (await sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' }))?.events ?? []
+      ).map(kindOf),
   };
 }
 
