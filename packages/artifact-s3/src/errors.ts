@@ -34,6 +34,8 @@ export function attemptsOf(error: unknown): number {
 
 function nameOf(error: unknown): string {
   const e = shape(error);
+  // Network errors are plain `Error`s whose `code` (ECONNREFUSED …) says what happened.
+  if ((e.name === undefined || e.name === 'Error') && typeof e.code === 'string') return e.code;
   return String(e.name ?? e.Code ?? e.code ?? '');
 }
 
@@ -56,16 +58,15 @@ export function isNoSuchKey(error: unknown): boolean {
 
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
-  'ECONNRESET',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ENOTFOUND',
   'EAI_AGAIN',
   'ETIMEDOUT',
-  'EPIPE',
   'TimeoutError',
   'RequestTimeout',
 ]);
+const DROPPED = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'aborted']);
 
 /** Wraps any S3/SDK failure in core's `StorageError`, with a message that says what and where. */
 export function toStorageError({
@@ -93,6 +94,8 @@ export function toStorageError({
     message = `S3 bucket "${bucket}" does not exist at ${endpoint} (${operation} ${where})`;
   } else if (UNREACHABLE.has(name) || UNREACHABLE.has(String(e.code ?? ''))) {
     message = `S3 endpoint ${endpoint} is unreachable: ${operation} ${where} failed after ${attempts} attempt(s): ${detail}`;
+  } else if (DROPPED.has(String(e.code ?? '')) || DROPPED.has(String(e.message ?? ''))) {
+    message = `S3 endpoint ${endpoint} dropped the connection: ${operation} ${where} failed: ${detail}`;
   } else {
     message = `S3 ${operation} ${where} failed: ${detail}`;
   }

@@ -115,7 +115,11 @@ export class S3ArtifactService implements ArtifactService {
         return candidate;
       } catch (error) {
         const taken = isPreconditionFailed(error);
-        if (!taken && !isConditionalConflict(error)) throw await this.fail(error, 'PutObject', key);
+        if (!taken && !isConditionalConflict(error)) {
+          const operation =
+            encoded.body.byteLength > this.multipartThreshold ? 'multipart upload' : 'PutObject';
+          throw await this.fail(error, operation, key);
+        }
         if (taken && attemptsOf(error) > 1 && (await this.isOwnWrite(key, saveId))) return candidate;
         if (attempt >= this.maxSaveAttempts) {
           throw new S3ConcurrencyError(
