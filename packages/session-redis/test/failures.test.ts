@@ -2,6 +2,8 @@ import { StorageError } from '@earshot/core';
 import { startRedisServer } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
 import { RedisSessionService } from '../src/index.js';
+import { LuaScript } from '../src/script-runner.js';
+import { CREATE_SESSION } from '../src/scripts.js';
 import { event, useRedis } from './support.js';
 
 const { fixture, client } = useRedis();
@@ -64,6 +66,26 @@ describe('connection loss', () => {
     await fixture.admin.script('FLUSH');
     await svc.appendEvent({ session, event: event() });
     expect((await svc.getSession(key))?.events).toHaveLength(1);
+  });
+
+  it('a create re-sent after a lost reply (same token) succeeds; a different caller gets ALREADY_EXISTS', async () => {
+    // ioredis re-sends commands that were in flight when the link dropped; the create script
+    // recognises its own earlier run by a per-call token instead of reporting a conflict.
+    const svc = new RedisSessionService({ redis: client(), keyPrefix: 'resend:' });
+    const create = new LuaScript('createSession', CREATE_SESSION);
+    const s = svc.keys.session(key);
+    const u = svc.keys.user(key);
+    const run = (token: string) =>
+      create.run({
+        redis: fixture.admin,
+        keys: [s.meta, s.state, u.appState, u.userState, u.sessionIndex],
+        args: [key.sessionId, String(Date.now()), 0, token, 's', 'k', '1'],
+      });
+    expect(((await run('token-1')) as unknown[])[0]).toBe(1);
+    expect(((await run('token-1')) as unknown[])[0]).toBe(1);
+    expect(await run('token-2')).toEqual([0]);
+    expect((await svc.getSession(key))?.state).toEqual({ k: 1 });
+    await expect(svc.createSession(key)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
   });
 
   it('rejects a missing or wrong redis option', () => {
