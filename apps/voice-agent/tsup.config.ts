@@ -1,3 +1,3 @@
 import { earshotTsup } from '../../tsup.base.js';
 
-export default earshotTsup({ demo: 'src/demo.ts' }, { format: ['esm'], dts: false });
+export default earshotTsup({ cli: 'src/cli.ts', index: 'src/index.ts' }, { format: ['esm'] });

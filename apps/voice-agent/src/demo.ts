@@ -1,96 +1,126 @@
-/**
- * A tiny, offline tour of Earshot's core: the events one live turn produces, what the
- * persistence policy does with each, and what ends up in the session. Run: `pnpm demo`.
- */
-import {
-  classifyLiveEvent,
-  createEvent,
-  createRunConfig,
-  type Event,
-  type EventInit,
-  InMemorySessionService,
-  newInvocationId,
-} from '@earshot/core';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { classifyLiveEvent, createRunConfig, type Event } from '@earshot/core';
+import { LiveRequestQueue } from '@earshot/runner';
+import { pcm16Tone } from '@earshot/testing';
+import { APP_NAME, createStack, type StackOptions } from './stack.js';
 
-const appName = 'earshot-demo';
-const agent = 'weather_agent';
-const invocationId = newInvocationId();
-const pcm = (ms: number) => Buffer.alloc((24_000 * 2 * ms) / 1000).toString('base64');
-const at = (init: EventInit): Event => createEvent({ invocationId, ...init });
+export interface DemoOptions extends StackOptions {
+  turns?: number;
+  /** Where the recorded WAV files are written. */
+  outDir: string;
+  /** Pace microphone chunks in real time (40 ms apart) instead of as fast as possible. */
+  realtime?: boolean;
+  log?: (line: string) => void;
+}
 
-const turn: Event[] = [
-  at({ author: 'user', partial: true, inputTranscription: { text: "What's the weather" } }),
-  at({ author: 'user', partial: true, inputTranscription: { text: ' in Paris?' } }),
-  at({ author: 'user', inputTranscription: { text: "What's the weather in Paris?", finished: true } }),
-  at({
-    author: agent,
-    content: {
-      role: 'model',
-      parts: [{ functionCall: { id: 'c1', name: 'get_weather', args: { city: 'Paris' } } }],
-    },
-  }),
-  at({
-    author: agent,
-    content: {
-      role: 'user',
-      parts: [{ functionResponse: { id: 'c1', name: 'get_weather', response: { output: { tempC: 21 } } } }],
-    },
-  }),
-  at({
-    author: agent,
-    content: { role: 'model', parts: [{ inlineData: { mimeType: 'audio/pcm;rate=24000', data: pcm(40) } }] },
-  }),
-  at({
-    author: agent,
-    content: { role: 'model', parts: [{ inlineData: { mimeType: 'audio/pcm;rate=24000', data: pcm(40) } }] },
-  }),
-  at({ author: agent, partial: true, outputTranscription: { text: 'It is 21 degrees' } }),
-  at({ author: agent, outputTranscription: { text: 'It is 21 degrees in Paris.', finished: true } }),
-  at({ author: agent, liveSessionResumptionUpdate: { newHandle: 'handle-1', resumable: true } }),
-  at({ author: agent, usageMetadata: { promptTokenCount: 42, responseTokenCount: 17, totalTokenCount: 59 } }),
-  at({
-    author: agent,
-    turnComplete: true,
-    actions: { stateDelta: { 'earshot:liveResumptionHandle': 'handle-1' } },
-  }),
-];
+export interface DemoResult {
+  yielded: number;
+  persisted: number;
+  recordings: string[];
+}
 
-function describe(event: Event): string {
+const runConfig = createRunConfig({
+  saveLiveAudio: true,
+  inputAudioTranscription: {},
+  outputAudioTranscription: {},
+  // Push-to-talk: the demo marks the start and end of each user turn itself.
+  realtimeInputConfig: { automaticActivityDetection: { disabled: true } },
+});
+
+export function describeEvent(event: Event): string {
   const part = event.content?.parts?.[0];
-  if (part?.functionCall)
-    return `functionCall ${part.functionCall.name}(${JSON.stringify(part.functionCall.args)})`;
-  if (part?.functionResponse) return `functionResponse ${JSON.stringify(part.functionResponse.response)}`;
-  if (part?.inlineData) return `audio ${Buffer.from(part.inlineData.data ?? '', 'base64').length} bytes`;
+  if (part?.inlineData) return `audio ${Buffer.from(part.inlineData.data ?? '', 'base64').length} B`;
+  if (part?.fileData) return `recording ${part.fileData.fileUri}`;
+  if (part?.functionCall) return `call ${part.functionCall.name}(${JSON.stringify(part.functionCall.args)})`;
+  if (part?.functionResponse) return `result ${JSON.stringify(part.functionResponse.response)}`;
   const t = event.inputTranscription ?? event.outputTranscription;
-  if (t) return `${event.inputTranscription ? 'input' : 'output'} transcription "${t.text}"`;
+  if (t) return `${event.partial ? '…' : '✓'} "${t.text}"`;
+  if (event.errorCode) return `error ${event.errorCode}: ${event.errorMessage}`;
+  if (event.usageMetadata) return `usage ${event.usageMetadata.totalTokenCount} tokens`;
   if (event.liveSessionResumptionUpdate)
     return `resumption handle ${event.liveSessionResumptionUpdate.newHandle}`;
-  if (event.usageMetadata) return `usage ${event.usageMetadata.totalTokenCount} tokens`;
-  if (event.turnComplete) return 'turnComplete';
-  return 'event';
+  const flags = ['turnComplete', 'interrupted', 'generationComplete'].filter((k) => event[k as keyof Event]);
+  return flags.join(' ') || 'event';
 }
 
-async function main(): Promise<void> {
-  const sessions = new InMemorySessionService();
-  const runConfig = createRunConfig({ saveLiveAudio: false });
-  const session = await sessions.createSession({ appName, userId: 'demo-user', sessionId: 'demo-session' });
+/** One offline conversation through every package: mic chunks in, events out, recordings stored. */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const stack = await createStack(options);
+  const userId = 'demo-user';
+  const sessionId = `demo-${Date.now()}`;
+  log(`model: ${stack.modelDescription}`);
+  try {
+    const queue = new LiveRequestQueue();
+    let turnDone: () => void = () => {};
+    let yielded = 0;
+    const consume = (async () => {
+      let audioBytes = 0;
+      for await (const event of stack.runner.runLive({
+        userId,
+        sessionId,
+        liveRequestQueue: queue,
+        runConfig,
+      })) {
+        yielded += 1;
+        const part = event.content?.parts?.[0];
+        if (part?.inlineData && !event.partial) {
+          audioBytes += Buffer.from(part.inlineData.data ?? '', 'base64').length;
+          continue; // summarised at the turn's end rather than one line per 40 ms chunk
+        }
+        if (audioBytes > 0) log(`  ${'clock_agent'.padEnd(12)} model audio ${audioBytes} B`);
+        audioBytes = 0;
+        const { rule, persist } = classifyLiveEvent(event, runConfig);
+        log(
+          `  ${event.author.padEnd(12)} ${describeEvent(event).padEnd(60)} ${rule}${persist ? ' → stored' : ''}`,
+        );
+        if (event.turnComplete) turnDone();
+      }
+    })();
 
-  console.log('event                                              author         rule           persisted');
-  for (const event of turn) {
-    const { persist, rule } = classifyLiveEvent(event, runConfig);
-    if (persist) await sessions.appendEvent({ session, event });
-    console.log(
-      `${describe(event).padEnd(50)} ${event.author.padEnd(14)} ${rule.padEnd(14)} ${persist ? 'yes' : 'no'}`,
-    );
+    for (let turn = 1; turn <= (options.turns ?? 2); turn++) {
+      log(`turn ${turn}: the user speaks for 1 s`);
+      const done = new Promise<void>((resolve) => {
+        turnDone = resolve;
+      });
+      if (options.apiKey) {
+        queue.sendContent({ role: 'user', parts: [{ text: 'What time is it in Paris?' }] });
+      } else {
+        queue.sendActivityStart();
+        for (let i = 0; i < 25; i++) {
+          const chunk = pcm16Tone({ ms: 40, rate: 16_000, seed: turn * 100 + i });
+          queue.sendRealtime({ data: chunk.toString('base64'), mimeType: 'audio/pcm;rate=16000' });
+          if (options.realtime) await new Promise((r) => setTimeout(r, 40));
+        }
+        queue.sendActivityEnd();
+      }
+      await done;
+    }
+    queue.close();
+    await consume;
+
+    const session = await stack.sessionService.getSession({ appName: APP_NAME, userId, sessionId });
+    const keys = await stack.artifactService.listArtifactKeys({ appName: APP_NAME, userId, sessionId });
+    await mkdir(options.outDir, { recursive: true });
+    const recordings: string[] = [];
+    for (const filename of keys) {
+      const part = await stack.artifactService.loadArtifact({
+        appName: APP_NAME,
+        userId,
+        sessionId,
+        filename,
+      });
+      if (!part?.inlineData?.data) continue;
+      const file = join(options.outDir, filename.replaceAll('/', '_'));
+      await writeFile(file, Buffer.from(part.inlineData.data, 'base64'));
+      recordings.push(file);
+    }
+    log(`\n${yielded} events yielded, ${session?.events.length ?? 0} stored in the session`);
+    log(`recordings (${recordings.length}):`);
+    for (const file of recordings) log(`  ${file}`);
+    return { yielded, persisted: session?.events.length ?? 0, recordings };
+  } finally {
+    await stack.close();
   }
-
-  const stored = await sessions.getSession({ appName, userId: 'demo-user', sessionId: 'demo-session' });
-  console.log(`\nyielded ${turn.length} events; the session stores ${stored?.events.length}:`);
-  for (const event of stored?.events ?? []) console.log(`  - ${event.author}: ${describe(event)}`);
-  console.log(`session state: ${JSON.stringify(stored?.state)}`);
 }
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
