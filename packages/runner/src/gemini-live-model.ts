@@ -98,11 +98,18 @@ class GeminiLiveConnection implements LiveConnection {
     timeoutMs: number;
   }): Promise<LiveConnection> {
     const onerror = (event: unknown) => this.handleError(event);
+    // Vertex AI messages go through the SDK's field mapper; Gemini API messages are used as sent.
+    const takeParsedFrames = !request.client.vertexai;
     registerSocketGuardHooks(onerror, {
       onSocket: (socket) => {
         this.socket = socket;
       },
       onMalformedFrame: (description) => this.listener.onProtocolError(new LiveProtocolError(description)),
+      onParsedFrame: (message) => {
+        if (!takeParsedFrames || this.phase !== 'open' || this.session === undefined) return false;
+        this.listener.onMessage(message);
+        return true;
+      },
     });
     const failed = new Promise<never>((_, reject) => {
       this.failConnect = reject;

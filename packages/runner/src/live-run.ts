@@ -132,9 +132,13 @@ export class LiveRun {
       await this.openConnection();
       void this.pumpInput();
       while (!this.stopRequested) {
-        const taken = await this.inbox.take();
-        if (taken.done || this.stopRequested) break;
-        if (await this.handle(taken.value)) break;
+        let signal = this.inbox.tryTake();
+        if (signal === undefined) {
+          const taken = await this.inbox.take();
+          if (taken.done) break;
+          signal = taken.value;
+        }
+        if (this.stopRequested || (await this.handle(signal))) break;
       }
     } catch (error) {
       failure = error;
@@ -215,7 +219,8 @@ export class LiveRun {
           }
         }
       }
-      await this.emit(event);
+      const appending = this.emit(event);
+      if (appending) await appending;
       if (boundary && this.recording) {
         this.pendingFlushes += 1;
         this.recording.flush(boundary);
@@ -273,22 +278,32 @@ export class LiveRun {
     }
   }
 
-  /** Policy, then append (persisted events only), then hand to the caller. */
-  private async emit(event: Event): Promise<void> {
-    const { runConfig, persistencePolicy, sessionService, session } = this.options;
+  /**
+   * Policy, then append (persisted events only), then hand to the caller. Returns a promise only
+   * when it appends, so the unpersisted hot path (model audio) costs no await.
+   */
+  private emit(event: Event): Promise<void> | undefined {
+    const { runConfig, persistencePolicy } = this.options;
     if (runConfig.customMetadata)
       event.customMetadata = { ...runConfig.customMetadata, ...event.customMetadata };
-    if (persistencePolicy(event, runConfig).persist) {
-      const boundary = event.turnComplete || event.interrupted || event.generationComplete;
-      if (boundary && !this.resumptionHandleSaved) {
-        event.actions.stateDelta[LIVE_RESUMPTION_HANDLE_KEY] = this.resumptionHandle;
-        this.resumptionHandleSaved = true;
-      }
-      try {
-        await sessionService.appendEvent({ session, event });
-      } catch (error) {
-        throw new PersistFailure(error);
-      }
+    if (!persistencePolicy(event, runConfig).persist) {
+      this.output.push(event);
+      return undefined;
+    }
+    const boundary = event.turnComplete || event.interrupted || event.generationComplete;
+    if (boundary && !this.resumptionHandleSaved) {
+      event.actions.stateDelta[LIVE_RESUMPTION_HANDLE_KEY] = this.resumptionHandle;
+      this.resumptionHandleSaved = true;
+    }
+    return this.append(event);
+  }
+
+  private async append(event: Event): Promise<void> {
+    const { sessionService, session } = this.options;
+    try {
+      await sessionService.appendEvent({ session, event });
+    } catch (error) {
+      throw new PersistFailure(error);
     }
     this.output.push(event);
   }
@@ -342,7 +357,7 @@ export class LiveRun {
       const errorEvent = this.errorEvent(codeOf(error), messageOf(error));
       // The run's error stays the original one even if appending its error event fails too.
       if (storeFailed) this.output.push(errorEvent);
-      else await this.emit(errorEvent).catch(() => this.output.push(errorEvent));
+      else await this.emitOrYield(errorEvent);
     }
     if (this.recording) {
       this.recording.flush('end');
@@ -356,6 +371,15 @@ export class LiveRun {
     this.inbox.close();
     if (error === undefined) this.output.close();
     else this.output.fail(error);
+  }
+
+  /** Emits the run's error event; if even that cannot be appended, it is still yielded. */
+  private async emitOrYield(event: Event): Promise<void> {
+    try {
+      await this.emit(event);
+    } catch {
+      this.output.push(event);
+    }
   }
 
   /** Emits recording events during shutdown; a failed append becomes the run's error if it had none. */

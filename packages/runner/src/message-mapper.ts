@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type AudioFlushReason, createEvent, type Event, type EventInit } from '@earshot/core';
 import type { FunctionCall, LiveServerContent, Part, Transcription } from '@google/genai';
 import type { LiveModelMessage } from './live-model.js';
@@ -74,7 +75,7 @@ export class LiveMessageMapper {
     this.pushFinal('input', this.inputTranscription.finishTurn(), events);
     this.pushFinal('output', this.outputTranscription.finishTurn(), events);
     this.flushText(events);
-    const signal: EventInit = { author: this.agentName };
+    const signal: Omit<EventInit, 'author' | 'actions'> = {};
     if (content.turnComplete) signal.turnComplete = true;
     if (content.interrupted) signal.interrupted = true;
     if (content.generationComplete) signal.generationComplete = true;
@@ -133,8 +134,16 @@ export class LiveMessageMapper {
     });
   }
 
-  private agentEvent(init: Omit<EventInit, 'author'> & { author?: string }): Event {
-    return createEvent({ ...init, invocationId: this.invocationId, author: init.author ?? this.agentName });
+  /** Built field by field rather than through `createEvent`: this runs once per audio chunk. */
+  private agentEvent(init: Omit<EventInit, 'author' | 'actions'>): Event {
+    const event: Event = {
+      id: randomUUID(),
+      invocationId: this.invocationId,
+      author: this.agentName,
+      timestamp: Date.now(),
+      actions: { stateDelta: {}, artifactDelta: {} },
+    };
+    return Object.assign(event, init);
   }
 }
 

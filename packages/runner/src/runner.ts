@@ -108,6 +108,12 @@ export class Runner {
     run.start();
     try {
       for (;;) {
+        // Events already waiting are taken without a promise each; wait only when none is.
+        const ready = run.output.tryTake();
+        if (ready !== undefined) {
+          yield ready;
+          continue;
+        }
         const next = await run.output.take();
         if (next.done) return;
         yield next.value;

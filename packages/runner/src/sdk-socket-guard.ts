@@ -5,8 +5,10 @@ import type { GoogleGenAI } from '@google/genai';
  * not JSON becomes an unhandled rejection (which kills Node), and `connect()` gives no handle on
  * the socket until setup completes, so a hung handshake cannot be closed. This module wraps the
  * client's WebSocket factory (an SDK internal, checked at runtime) so that, for connections
- * opened by GeminiLiveModel only, malformed frames are diverted to the runner and the socket is
- * reachable from the start. Other users of the same client are passed through untouched.
+ * opened by GeminiLiveModel only, frames are parsed once here: malformed ones are diverted to
+ * the runner, well-formed ones after setup go straight to it (in Gemini API mode the SDK would
+ * only JSON.parse them again and copy the fields), and the socket is reachable from the start.
+ * Other users of the same client are passed through untouched.
  */
 
 /** The SDK's socket wrapper (`NodeWebSocket`); `ws` is the underlying `ws` WebSocket once connected. */
@@ -32,6 +34,11 @@ interface SdkSocketFactory {
 export interface SocketGuardHooks {
   onSocket(socket: SdkSocket): void;
   onMalformedFrame(description: string): void;
+  /**
+   * A well-formed frame, already parsed: return true to take it (the SDK then never sees it),
+   * false to let the SDK parse and deliver it as usual (needed until its setup completed).
+   */
+  onParsedFrame(message: Record<string, unknown>): boolean;
 }
 
 // Keyed by the `onerror` callback: the SDK passes the caller's `onerror` to the factory as is,
@@ -57,9 +64,9 @@ export function installSocketGuard(client: GoogleGenAI): boolean {
       const socket = factory.create(url, headers, {
         ...callbacks,
         onmessage: (event) => {
-          const problem = describeMalformedFrame(event.data);
-          if (problem === undefined) callbacks.onmessage(event);
-          else hooks.onMalformedFrame(problem);
+          const frame = parseFrame(event.data);
+          if (typeof frame === 'string') hooks.onMalformedFrame(frame);
+          else if (frame === undefined || !hooks.onParsedFrame(frame)) callbacks.onmessage(event);
         },
       });
       hooks.onSocket(socket);
@@ -76,20 +83,21 @@ export function registerSocketGuardHooks(onerror: (event: unknown) => void, hook
   hooksByErrorCallback.set(onerror, hooks);
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8');
 
-/** Undefined when the frame is a JSON object (what the SDK can handle); else why it is not. */
-export function describeMalformedFrame(data: unknown): string | undefined {
+/**
+ * The frame as a JSON object, or a string saying why it is not one (what would make the SDK's
+ * own JSON.parse throw), or undefined when it cannot be read synchronously (a browser Blob).
+ */
+export function parseFrame(data: unknown): Record<string, unknown> | string | undefined {
   let text: string;
-  try {
-    if (typeof data === 'string') text = data;
-    else if (data instanceof ArrayBuffer) text = decoder.decode(data);
-    else if (ArrayBuffer.isView(data))
-      text = decoder.decode(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    else return undefined; // a browser Blob: cannot check synchronously, let the SDK handle it
-  } catch {
-    return 'server frame is not valid UTF-8';
-  }
+  // Decoded leniently, as the SDK does: only what would make its JSON.parse throw matters here.
+  if (typeof data === 'string') text = data;
+  else if (Buffer.isBuffer(data)) text = data.toString('utf8');
+  else if (data instanceof ArrayBuffer) text = decoder.decode(data);
+  else if (ArrayBuffer.isView(data))
+    text = decoder.decode(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  else return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -99,5 +107,5 @@ export function describeMalformedFrame(data: unknown): string | undefined {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return `server frame is not a JSON object: ${JSON.stringify(text.slice(0, 80))}`;
   }
-  return undefined;
+  return parsed as Record<string, unknown>;
 }

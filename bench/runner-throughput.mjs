@@ -1,0 +1,213 @@
+// Runner throughput and added latency, measured against a raw @google/genai session over the same
+// FakeLiveServer in the same run. Uses the built packages: run
+//   pnpm --filter "@earshot/runner..." build
+// first. Usage: node runner-throughput.mjs [--messages N] [--rounds R] [--runs C] [--seconds S]
+import { performance } from 'node:perf_hooks';
+import { InMemorySessionService } from '@earshot/core';
+import { GeminiLiveModel, LiveRequestQueue, LlmAgent, Runner } from '@earshot/runner';
+import { FakeLiveServer, pcm16Tone } from '@earshot/testing';
+import { GoogleGenAI, Modality } from '@google/genai';
+
+const args = new Map(
+  process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])),
+);
+const MESSAGES = Number(args.get('messages') ?? 4000);
+const ROUNDS = Number(args.get('rounds') ?? 7);
+const RUNS = Number(args.get('runs') ?? 100);
+const SECONDS = Number(args.get('seconds') ?? 10);
+const CHUNK_MS = 40;
+const MODEL = 'gemini-live-bench';
+
+const server = await FakeLiveServer.start({ frames: 'binary' });
+const httpOptions = { baseUrl: server.baseUrl, apiVersion: 'v1beta' };
+const client = new GoogleGenAI({ apiKey: 'bench-key', httpOptions });
+
+/** A server audio frame whose first 4 PCM bytes carry a sequence number (to match send and receipt). */
+function audioFrame(seq, pcm) {
+  const bytes = Buffer.from(pcm);
+  bytes.writeUInt32LE(seq, 0);
+  return JSON.stringify({
+    serverContent: {
+      modelTurn: {
+        parts: [{ inlineData: { mimeType: 'audio/pcm;rate=24000', data: bytes.toString('base64') } }],
+      },
+    },
+  });
+}
+const seqOf = (base64) => Buffer.from(base64.slice(0, 8), 'base64').readUInt32LE(0);
+
+const outPcm = pcm16Tone({ ms: CHUNK_MS, rate: 24_000, seed: 1 });
+const inPcm = pcm16Tone({ ms: CHUNK_MS, rate: 16_000, seed: 2 }).toString('base64');
+const burst = Array.from({ length: MESSAGES }, (_, i) => Buffer.from(audioFrame(i, outPcm)));
+
+function newRunner() {
+  const model = new GeminiLiveModel({ model: MODEL, client });
+  return new Runner({
+    appName: 'bench',
+    agent: new LlmAgent({ name: 'agent', model }),
+    sessionService: new InMemorySessionService(),
+  });
+}
+
+/** Opens a raw SDK session; `onAudio(seq)` for every model audio message. */
+async function rawSession(onAudio) {
+  return client.live.connect({
+    model: MODEL,
+    config: { responseModalities: [Modality.AUDIO] },
+    callbacks: {
+      onmessage: (message) => {
+        const data = message.serverContent?.modelTurn?.parts?.[0]?.inlineData?.data;
+        if (data !== undefined) onAudio(seqOf(data));
+      },
+    },
+  });
+}
+
+/** Opens a runner run that consumes its events; `onAudio(seq)` for every audio event yielded. */
+function runnerSession(runner, index, onAudio) {
+  const queue = new LiveRequestQueue();
+  const consumed = (async () => {
+    for await (const event of runner.runLive({
+      userId: 'u',
+      sessionId: `s${index}`,
+      liveRequestQueue: queue,
+    })) {
+      const data = event.content?.parts?.[0]?.inlineData?.data;
+      if (data !== undefined) onAudio(seqOf(data));
+    }
+  })();
+  return { queue, consumed };
+}
+
+// ---------- 1. throughput: audio messages per second, raw SDK vs runLive ----------
+async function burstRound(kind, runner, round) {
+  let received = 0;
+  let done;
+  const finished = new Promise((resolve) => {
+    done = resolve;
+  });
+  const onAudio = () => {
+    received += 1;
+    if (received === MESSAGES) done(performance.now());
+  };
+  let stop;
+  if (kind === 'raw') {
+    const session = await rawSession(onAudio);
+    stop = async () => session.close();
+  } else {
+    const { queue, consumed } = runnerSession(runner, `burst-${round}`, onAudio);
+    stop = async () => {
+      queue.close();
+      await consumed;
+    };
+  }
+  const conn = await server.nextConnection();
+  const started = performance.now();
+  for (const frame of burst) conn.sendRaw(frame);
+  const ended = await finished;
+  await stop();
+  await conn.closed;
+  return MESSAGES / ((ended - started) / 1000);
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const runner = newRunner();
+// Warm-up (JIT, socket buffers) for both paths, not counted.
+for (let round = 0; round < 3; round++) {
+  await burstRound('raw', runner, `warm-${round}`);
+  await burstRound('runner', runner, `warm-${round}`);
+}
+const rates = { raw: [], runner: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  rates.raw.push(await burstRound('raw', runner, round));
+  rates.runner.push(await burstRound('runner', runner, round));
+}
+const rawRate = median(rates.raw);
+const runnerRate = median(rates.runner);
+// Rounds are paired (raw then runner, back to back), so a ratio per pair cancels most of the
+// load other processes put on this shared machine; the median of those is the figure.
+const pairRatios = rates.runner.map((rate, i) => rate / rates.raw[i]);
+const fmt = (values) => values.map((v) => v.toFixed(0)).join(', ');
+console.log(
+  `throughput: ${MESSAGES} model audio messages per round, ${ROUNDS} paired rounds after 3 warm-up rounds`,
+);
+console.log(`  raw SDK onmessage : median ${rawRate.toFixed(0)} msg/s  (${fmt(rates.raw)})`);
+console.log(`  runLive events    : median ${runnerRate.toFixed(0)} ev/s   (${fmt(rates.runner)})`);
+console.log(
+  `  ratio runLive/raw : ${median(pairRatios).toFixed(2)} (median of paired rounds: ${pairRatios.map((r) => r.toFixed(2)).join(', ')}; target >= 0.8)`,
+);
+
+// ---------- 2. latency: RUNS concurrent sessions streaming real-time audio both ways ----------
+async function latencyPhase(kind) {
+  const sendTimes = new Map(); // `${conn}:${seq}` -> ms
+  const latencies = [];
+  const tickers = [];
+  const unsubscribe = server.onConnection((conn) => {
+    let seq = 0;
+    const ticker = setInterval(() => {
+      if (!conn.isOpen) return;
+      sendTimes.set(`${conn.index}:${seq}`, performance.now());
+      conn.sendRaw(Buffer.from(audioFrame(seq, outPcm)));
+      seq += 1;
+    }, CHUNK_MS);
+    tickers.push(ticker);
+  });
+  const sessions = [];
+  for (let i = 0; i < RUNS; i++) {
+    const holder = { index: -1 };
+    const record = (seq) => {
+      const sent = sendTimes.get(`${holder.index}:${seq}`);
+      if (sent !== undefined) latencies.push(performance.now() - sent);
+    };
+    let stop;
+    if (kind === 'raw') {
+      const session = await rawSession(record);
+      const input = setInterval(
+        () => session.sendRealtimeInput({ audio: { data: inPcm, mimeType: 'audio/pcm;rate=16000' } }),
+        CHUNK_MS,
+      );
+      stop = async () => {
+        clearInterval(input);
+        session.close();
+      };
+    } else {
+      const { queue, consumed } = runnerSession(runner, `lat-${i}`, record);
+      const input = setInterval(
+        () => queue.sendRealtime({ data: inPcm, mimeType: 'audio/pcm;rate=16000' }),
+        CHUNK_MS,
+      );
+      stop = async () => {
+        clearInterval(input);
+        queue.close();
+        await consumed;
+      };
+    }
+    holder.index = (await server.nextConnection()).index;
+    sessions.push({ stop });
+  }
+  latencies.length = 0; // measure only once every session is streaming
+  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+  const measured = [...latencies].sort((a, b) => a - b);
+  for (const ticker of tickers) clearInterval(ticker);
+  unsubscribe();
+  await Promise.all(sessions.map((s) => s.stop()));
+  const at = (q) => measured[Math.min(measured.length - 1, Math.floor(q * measured.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99), count: measured.length };
+}
+
+const raw = await latencyPhase('raw');
+const run = await latencyPhase('runner');
+console.log(
+  `latency: ${RUNS} concurrent sessions, 16 kHz in / 24 kHz out, ${CHUNK_MS} ms chunks, ${SECONDS} s each`,
+);
+console.log(
+  `  raw SDK  server send -> onmessage : p50 ${raw.p50.toFixed(2)} ms  p99 ${raw.p99.toFixed(2)} ms  (${raw.count} samples)`,
+);
+console.log(
+  `  runLive  server send -> yielded   : p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  (${run.count} samples)`,
+);
+console.log(
+  `  added by the runner               : p50 ${(run.p50 - raw.p50).toFixed(2)} ms  p99 ${(run.p99 - raw.p99).toFixed(2)} ms`,
+);
+
+await server.close();
