@@ -106,7 +106,10 @@ export class ToolExecutor {
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
       });
       const output = await Promise.race([execution, stopped]);
-      return answered(call, { output: output ?? null }, context.actions);
+      const response = { output: output ?? null };
+      // The SDK serializes on send; a result it cannot serialize must fail this call, not the run.
+      JSON.stringify(response);
+      return answered(call, response, context.actions);
     } catch (error) {
       if (error instanceof CallCancelled) return { kind: 'cancelled' };
       return answered(call, { error: messageOf(error) }, context?.actions);

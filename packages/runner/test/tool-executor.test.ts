@@ -148,6 +148,12 @@ describe('ToolExecutor', () => {
     );
   });
 
+  it('answers a result that cannot be serialized with an error', async () => {
+    const { tools } = executor([tool('big', () => ({ n: 1n }))]);
+    const [response] = (await tools.run([call('a', 'big')])).responses;
+    expect(response?.response?.error).toMatch(/BigInt/);
+  });
+
   it('maps undefined results to null output', async () => {
     const { tools } = executor([tool('noop', () => undefined)]);
     expect((await tools.run([call('a', 'noop')])).responses[0]?.response).toEqual({ output: null });
