@@ -4,18 +4,18 @@ import {
   createEvent,
   EarshotError,
   type Event,
-  LIVE_RESUMPTION_HANDLE_KEY,
   LiveConnectionError,
   type PersistencePolicy,
   type RunConfig,
   type Session,
   type SessionService,
-  StorageError,
 } from '@earshot/core';
 import type { Content, FunctionCall } from '@google/genai';
 import { AsyncQueue } from './async-queue.js';
 import { AudioRecording, type RecordingResult } from './audio-recording.js';
 import { buildConnectConfig } from './connect-config.js';
+import { EventSink, messageOf, PersistFailure } from './event-sink.js';
+import { InputPump } from './input-pump.js';
 import type { LiveCloseInfo, LiveConnection, LiveModelMessage } from './live-model.js';
 import type { LiveRequest, LiveRequestQueue } from './live-request-queue.js';
 import type { LlmAgent } from './llm-agent.js';
@@ -50,19 +50,6 @@ type RunSignal =
   | { kind: 'failure'; error: unknown }
   | { kind: 'wake' };
 
-/** An append that failed: the run ends, and the event it was for is not yielded. */
-class PersistFailure extends Error {
-  readonly error: EarshotError;
-  constructor(cause: unknown) {
-    const error =
-      cause instanceof EarshotError
-        ? cause
-        : new StorageError(`appending an event to the session failed: ${messageOf(cause)}`, { cause });
-    super(error.message, { cause });
-    this.error = error;
-  }
-}
-
 /**
  * One `runLive` invocation. Socket callbacks, the input pump, tool completions and recorder
  * flushes only push signals into the inbox; a single processing loop turns them into events,
@@ -71,10 +58,10 @@ class PersistFailure extends Error {
  * land as messages arrive, whatever the caller is doing.
  */
 export class LiveRun {
-  readonly output = new AsyncQueue<Event>();
   private readonly options: LiveRunOptions;
   private readonly inbox = new AsyncQueue<RunSignal>();
-  private readonly stopInput = new AbortController();
+  private readonly sink: EventSink;
+  private readonly input: InputPump;
   private readonly mapper: LiveMessageMapper;
   private readonly tools: ToolExecutor;
   private readonly recording: AudioRecording | undefined;
@@ -85,8 +72,6 @@ export class LiveRun {
   private stopRequested = false;
   private toolBatches = 0;
   private pendingFlushes = 0;
-  private resumptionHandle: string | undefined;
-  private resumptionHandleSaved = true;
   private processing: Promise<void> | undefined;
 
   constructor(options: LiveRunOptions) {
@@ -97,6 +82,13 @@ export class LiveRun {
       agentName: options.agent.name,
     });
     this.tools = this.toolExecutorFor(options.agent);
+    this.sink = new EventSink(options);
+    this.input = new InputPump({
+      queue: options.queue,
+      onSent: (request) => this.afterSend(request),
+      onInputClosed: () => this.inbox.push({ kind: 'inputClosed' }),
+      onFailure: (error) => this.inbox.push({ kind: 'failure', error }),
+    });
     const { audioRecorder, runConfig, appName, session, invocationId } = options;
     if (audioRecorder && runConfig.saveLiveAudio) {
       this.recording = new AudioRecording({
@@ -111,6 +103,11 @@ export class LiveRun {
         onFlushed: (result) => this.inbox.push({ kind: 'recording', result }),
       });
     }
+  }
+
+  /** The run's events, in order; ends when the run ends, failing with the run's error if any. */
+  get output(): AsyncQueue<Event> {
+    return this.sink.output;
   }
 
   /** Starts connecting and processing; events (and the final error, if any) arrive on `output`. */
@@ -130,7 +127,6 @@ export class LiveRun {
     let failure: unknown;
     try {
       await this.openConnection();
-      void this.pumpInput();
       while (!this.stopRequested) {
         let signal = this.inbox.tryTake();
         if (signal === undefined) {
@@ -163,6 +159,7 @@ export class LiveRun {
         onClose: (info) => this.inbox.push({ kind: 'closed', connection: id, info }),
       },
     });
+    this.input.connectTo(this.connection);
   }
 
   /** Handles one signal; true when the run has finished normally. */
@@ -178,7 +175,7 @@ export class LiveRun {
         if (signal.connection === this.connectionId) this.handleClose(signal.info);
         break;
       case 'userContent':
-        await this.emit(
+        await this.sink.emit(
           createEvent({ invocationId: this.options.invocationId, author: 'user', content: signal.content }),
         );
         break;
@@ -206,11 +203,8 @@ export class LiveRun {
     const mapped = this.mapper.map(message);
     if (mapped.cancelledCallIds.length > 0) this.tools.cancel(mapped.cancelledCallIds);
     for (const { event, boundary, toolCalls } of mapped.events) {
-      const update = event.liveSessionResumptionUpdate;
-      if (update?.resumable && update.newHandle) {
-        this.resumptionHandle = update.newHandle;
-        this.resumptionHandleSaved = false;
-      }
+      if (event.liveSessionResumptionUpdate)
+        this.sink.noteResumptionUpdate(event.liveSessionResumptionUpdate);
       if (toolCalls) this.startTools(toolCalls);
       if (this.recording) {
         for (const part of event.content?.parts ?? []) {
@@ -219,7 +213,7 @@ export class LiveRun {
           }
         }
       }
-      const appending = this.emit(event);
+      const appending = this.sink.emit(event);
       if (appending) await appending;
       if (boundary && this.recording) {
         this.pendingFlushes += 1;
@@ -261,7 +255,7 @@ export class LiveRun {
   private async emitToolResponses({ responses, actions }: ToolBatchOutcome): Promise<void> {
     if (responses.length === 0) return;
     const parts = responses.map((functionResponse) => ({ functionResponse }));
-    await this.emit(
+    await this.sink.emit(
       createEvent({
         invocationId: this.options.invocationId,
         author: this.agent.name,
@@ -272,81 +266,20 @@ export class LiveRun {
   }
 
   private async emitRecording({ events, errors }: RecordingResult): Promise<void> {
-    for (const event of events) await this.emit(event);
+    for (const event of events) await this.sink.emit(event);
     for (const error of errors) {
-      await this.emit(this.errorEvent('AUDIO_RECORDING', `audio recording failed: ${messageOf(error)}`));
+      await this.sink.emit(this.errorEvent('AUDIO_RECORDING', `audio recording failed: ${messageOf(error)}`));
     }
   }
 
-  /**
-   * Policy, then append (persisted events only), then hand to the caller. Returns a promise only
-   * when it appends, so the unpersisted hot path (model audio) costs no await.
-   */
-  private emit(event: Event): Promise<void> | undefined {
-    const { runConfig, persistencePolicy } = this.options;
-    if (runConfig.customMetadata)
-      event.customMetadata = { ...runConfig.customMetadata, ...event.customMetadata };
-    if (!persistencePolicy(event, runConfig).persist) {
-      this.output.push(event);
-      return undefined;
-    }
-    const boundary = event.turnComplete || event.interrupted || event.generationComplete;
-    if (boundary && !this.resumptionHandleSaved) {
-      event.actions.stateDelta[LIVE_RESUMPTION_HANDLE_KEY] = this.resumptionHandle;
-      this.resumptionHandleSaved = true;
-    }
-    return this.append(event);
-  }
-
-  private async append(event: Event): Promise<void> {
-    const { sessionService, session } = this.options;
-    try {
-      await sessionService.appendEvent({ session, event });
-    } catch (error) {
-      throw new PersistFailure(error);
-    }
-    this.output.push(event);
-  }
-
-  private async pumpInput(): Promise<void> {
-    try {
-      for (;;) {
-        const taken = await this.options.queue.get(this.stopInput.signal);
-        if (taken.done) {
-          this.inbox.push({ kind: 'inputClosed' });
-          return;
-        }
-        this.send(taken.value);
-      }
-    } catch (error) {
-      if (!this.stopInput.signal.aborted) this.inbox.push({ kind: 'failure', error });
-    }
-  }
-
-  private send(request: LiveRequest): void {
-    const connection = this.connection;
-    if (!connection) return;
-    switch (request.kind) {
-      case 'realtime':
-        connection.sendRealtimeInput({ audio: request.blob });
-        this.recording?.record('input', request.blob);
-        break;
-      case 'activityStart':
-        connection.sendRealtimeInput({ activityStart: {} });
-        break;
-      case 'activityEnd':
-        connection.sendRealtimeInput({ activityEnd: {} });
-        break;
-      case 'content':
-        connection.sendClientContent({ turns: [request.content], turnComplete: true });
-        this.inbox.push({ kind: 'userContent', content: request.content });
-        break;
-    }
+  private afterSend(request: LiveRequest): void {
+    if (request.kind === 'realtime') this.recording?.record('input', request.blob);
+    if (request.kind === 'content') this.inbox.push({ kind: 'userContent', content: request.content });
   }
 
   /** Ends the run: stop input and tools, close the model, flush the recorder, end `output`. */
   private async shutdown(failure: unknown): Promise<void> {
-    this.stopInput.abort();
+    this.input.stop();
     this.tools.abortAll();
     this.connection?.close();
     this.options.queue.detach(this);
@@ -356,7 +289,7 @@ export class LiveRun {
     if (error !== undefined) {
       const errorEvent = this.errorEvent(codeOf(error), messageOf(error));
       // The run's error stays the original one even if appending its error event fails too.
-      if (storeFailed) this.output.push(errorEvent);
+      if (storeFailed) this.sink.yieldOnly(errorEvent);
       else await this.emitOrYield(errorEvent);
     }
     if (this.recording) {
@@ -364,7 +297,7 @@ export class LiveRun {
       await this.recording.settled();
       for (const signal of this.inbox.drain()) {
         if (signal.kind !== 'recording') continue;
-        if (storeFailed) for (const event of signal.result.events) this.output.push(event);
+        if (storeFailed) for (const event of signal.result.events) this.sink.yieldOnly(event);
         else error = await this.emitOrFail(() => this.emitRecording(signal.result), error);
       }
     }
@@ -376,9 +309,9 @@ export class LiveRun {
   /** Emits the run's error event; if even that cannot be appended, it is still yielded. */
   private async emitOrYield(event: Event): Promise<void> {
     try {
-      await this.emit(event);
+      await this.sink.emit(event);
     } catch {
-      this.output.push(event);
+      this.sink.yieldOnly(event);
     }
   }
 
@@ -390,7 +323,7 @@ export class LiveRun {
     } catch (thrown) {
       if (error !== undefined) return error;
       const failure = thrown instanceof PersistFailure ? thrown.error : thrown;
-      this.output.push(this.errorEvent(codeOf(failure), messageOf(failure)));
+      this.sink.yieldOnly(this.errorEvent(codeOf(failure), messageOf(failure)));
       return failure;
     }
   }
@@ -428,8 +361,4 @@ export class LiveRun {
 
 function codeOf(error: unknown): string {
   return error instanceof EarshotError ? error.code : 'INTERNAL';
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
