@@ -99,7 +99,7 @@ export class AudioAggregator implements AudioRecorder {
     const target =
       current && closeReason === undefined
         ? current
-        : this.newSegment({ run, direction, format, now, agentName, firstChunkBytes: expectedBytes });
+        : this.newSegment({ run, direction, format, now, agentName });
     // Throws on invalid base64 before anything below changes: a fresh segment is just discarded.
     const byteOffset = target.appendBase64(data, expectedBytes);
     const closed: Segment[] = [];
@@ -276,7 +276,6 @@ export class AudioAggregator implements AudioRecorder {
     format: ChunkFormat;
     now: number;
     agentName: string;
-    firstChunkBytes: number;
   }): Segment {
     const { maxSegmentBytes, maxSegmentMs } = this.options;
     const state = r.run.directions[r.direction];
@@ -302,7 +301,6 @@ export class AudioAggregator implements AudioRecorder {
       agentName: r.agentName,
       limitBytes,
       limitReason,
-      firstChunkBytes: r.firstChunkBytes,
     });
   }
 }

@@ -1,14 +1,10 @@
 import type { AudioDirection, AudioFlushReason } from '@earshot/core';
-import { InvalidArgumentError } from '@earshot/core';
+import { Base64BlockBuffer } from './block-buffer.js';
 import { type AudioMimeType, extensionForSubtype, formatMimeType, pcmMimeType } from './mime.js';
 import { WAV_HEADER_BYTES, writeWavHeader } from './wav.js';
 
 /** Bytes per sample of `audio/pcm` (signed 16-bit little-endian). */
 export const PCM_BYTES_PER_SAMPLE = 2;
-// First allocation of a segment's buffer; it then doubles up to the segment's limit.
-const INITIAL_CAPACITY = 128 * 1024;
-// A kept (unwritten) segment is copied into an exact-size buffer when this much of it is slack.
-const COMPACT_SLACK_RATIO = 0.25;
 
 /** What a segment's chunks are: PCM (rate, channels) or an encoded format kept as-is. */
 export type ChunkFormat =
@@ -64,14 +60,12 @@ export interface SegmentInit {
   /** Payload bytes at which the segment is full, and which limit that is. */
   limitBytes: number;
   limitReason: 'maxSegmentMs' | 'maxSegmentBytes';
-  /** Bytes of the first chunk, to size the first allocation. */
-  firstChunkBytes: number;
 }
 
 /**
- * One recording being collected: chunks are base64-decoded straight into one buffer that
- * doubles (never past the segment limit) and keeps room for the WAV header in front, so
- * closing it needs no further copy of the audio.
+ * One recording being collected: chunks are base64-decoded straight into a list of blocks
+ * (see `Base64BlockBuffer`), with room for the WAV header in front when stored as WAV, so
+ * neither collecting nor closing copies the audio.
  */
 export class Segment {
   readonly direction: AudioDirection;
@@ -89,7 +83,8 @@ export class Segment {
   version: number | undefined;
   /** Set when the pending-memory bound made us give the audio up. */
   dropped = false;
-  private buffer: Buffer | undefined;
+  private bytes: Base64BlockBuffer | undefined;
+  private readonly headerBytes: number;
   private payloadBytes = 0;
 
   constructor(init: SegmentInit) {
@@ -102,8 +97,8 @@ export class Segment {
     this.agentName = init.agentName;
     this.limitBytes = init.limitBytes;
     this.limitReason = init.limitReason;
-    const payload = Math.max(init.firstChunkBytes, Math.min(init.limitBytes, INITIAL_CAPACITY));
-    this.buffer = Buffer.allocUnsafe(WAV_HEADER_BYTES + payload + 1);
+    this.headerBytes = init.storage.layout === 'wav' ? WAV_HEADER_BYTES : 0;
+    this.bytes = new Base64BlockBuffer({ reserve: this.headerBytes });
   }
 
   /** Payload bytes collected (without any header). */
@@ -125,85 +120,57 @@ export class Segment {
     return (Math.floor(this.payloadBytes / frameBytes) * 1000) / this.format.sampleRate;
   }
 
-  /** Memory held by this segment's buffer. */
+  /** Memory held for the audio (payload plus at most one partly filled block). */
   get heldBytes(): number {
-    return this.buffer?.length ?? 0;
+    return this.bytes?.capacity ?? 0;
   }
 
   /**
    * Decodes one base64 chunk onto the end. `expectedBytes` comes from `expectedBase64Bytes`; a
-   * shorter decode means invalid characters, and then nothing is appended. Returns the byte
-   * offset at which the chunk starts.
+   * shorter decode means invalid characters, and then nothing is appended (`InvalidArgumentError`).
+   * Returns the payload offset at which the chunk starts.
    */
   appendBase64(data: string, expectedBytes: number): number {
-    const buffer = this.reserve(expectedBytes);
     const start = this.payloadBytes;
-    const written = buffer.write(data, WAV_HEADER_BYTES + start, expectedBytes, 'base64');
-    if (written !== expectedBytes) {
-      throw new InvalidArgumentError('blob.data is not valid base64', { field: 'blob.data' });
-    }
-    this.payloadBytes += written;
+    this.requireBytes().appendBase64(data, expectedBytes);
+    this.payloadBytes += expectedBytes;
     this.chunkCount++;
     return start;
   }
 
-  /** The payload (no header): a view, valid until the segment is released. */
+  /** A contiguous copy of the payload (no header), while the audio is held. */
   payload(): Buffer | undefined {
-    return this.buffer?.subarray(WAV_HEADER_BYTES, WAV_HEADER_BYTES + this.payloadBytes);
+    return this.bytes?.toBuffer(this.headerBytes);
   }
 
-  /** The bytes to store: the WAV file (header written in the reserved space, pad byte) or the raw payload. */
-  storedBytes(): Buffer {
-    const buffer = this.requireBuffer();
-    const end = WAV_HEADER_BYTES + this.payloadBytes;
-    if (this.storage.layout === 'raw') return buffer.subarray(WAV_HEADER_BYTES, end);
-    if (this.format.kind !== 'pcm') throw new Error('only PCM segments are stored as WAV');
+  /** What to store, base64-encoded: the WAV file (header filled in, pad byte) or the raw payload. */
+  storedBase64(): string {
+    const bytes = this.requireBytes();
+    if (this.storage.layout === 'raw') return bytes.toBase64();
+    if (this.format.kind !== 'pcm' || !bytes.head) throw new Error('only PCM segments are stored as WAV');
     writeWavHeader({
-      target: buffer,
+      target: bytes.head,
       dataBytes: this.payloadBytes,
       sampleRate: this.format.sampleRate,
       channels: this.format.channels,
     });
-    if (this.payloadBytes % 2 === 1) buffer[end] = 0;
-    return buffer.subarray(0, end + (this.payloadBytes & 1));
+    return bytes.toBase64({ trailingZero: this.payloadBytes % 2 === 1 });
   }
 
   /** Stored as `version`: the audio is no longer needed in memory. */
   markWritten(version: number): void {
     this.version = version;
-    this.buffer = undefined;
+    this.bytes = undefined;
   }
 
   /** Given up under the pending-memory bound. */
   markDropped(): void {
     this.dropped = true;
-    this.buffer = undefined;
+    this.bytes = undefined;
   }
 
-  /** Kept for a later write: give back the growth slack so held memory matches the documented bound. */
-  compact(): void {
-    const buffer = this.requireBuffer();
-    const needed = WAV_HEADER_BYTES + this.payloadBytes + 1;
-    if (buffer.length - needed > needed * COMPACT_SLACK_RATIO) {
-      const exact = Buffer.allocUnsafe(needed);
-      buffer.copy(exact, WAV_HEADER_BYTES, WAV_HEADER_BYTES, needed - 1);
-      this.buffer = exact;
-    }
-  }
-
-  private reserve(extra: number): Buffer {
-    const buffer = this.requireBuffer();
-    const needed = WAV_HEADER_BYTES + this.payloadBytes + extra + 1;
-    if (needed <= buffer.length) return buffer;
-    const capped = WAV_HEADER_BYTES + this.limitBytes + 1;
-    const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(buffer.length * 2, capped)));
-    buffer.copy(grown, WAV_HEADER_BYTES, WAV_HEADER_BYTES, WAV_HEADER_BYTES + this.payloadBytes);
-    this.buffer = grown;
-    return grown;
-  }
-
-  private requireBuffer(): Buffer {
-    if (!this.buffer) throw new Error(`segment ${this.filename} no longer holds its audio`);
-    return this.buffer;
+  private requireBytes(): Base64BlockBuffer {
+    if (!this.bytes) throw new Error(`segment ${this.filename} no longer holds its audio`);
+    return this.bytes;
   }
 }

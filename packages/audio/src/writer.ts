@@ -136,7 +136,7 @@ export class RecordingWriter {
 
   private save(run: RunState, segment: Segment, attempts: number | undefined): Promise<RetryOutcome<number>> {
     // Encoded once, reused by every attempt.
-    const data = segment.storedBytes().toString('base64');
+    const data = segment.storedBase64();
     return withRetry({
       operation: () =>
         this.options.artifactService.saveArtifact({
@@ -178,7 +178,6 @@ export class RecordingWriter {
         drop(segment);
         continue;
       }
-      segment.compact();
       this.kept.add(segment);
       this.pendingBytes += segment.byteLength;
       run.failed.push(segment);
