@@ -46,7 +46,7 @@ export function validateKeyPrefix(prefix: unknown): string {
 
 /** Every key of one session, in the order the Lua scripts expect them. */
 export interface SessionKeys {
-  /** HASH: `lut` (last update time, ms), `seq` (events stored), `ct` (create token). */
+  /** HASH: `lut` (last update time, ms), `ct` (create token). */
   meta: string;
   /** HASH: session-scoped state, state key → JSON value. */
   state: string;
@@ -63,7 +63,7 @@ export interface UserKeys {
   appState: string;
   /** HASH: `user:` state of one user in the app. */
   userState: string;
-  /** ZSET: member session id (raw), score last update time: the user's session index. */
+  /** ZSET: member session id (raw), score creation time: the user's session index. */
   sessionIndex: string;
 }
 
@@ -76,7 +76,7 @@ export interface UserKeys {
  * {prefix}{A}:app            HASH  app: state
  * {prefix}{A}:user:U         HASH  user: state
  * {prefix}{A}:sessions:U     ZSET  session index
- * {prefix}{A}:meta:U:S       HASH  lut, seq, ct
+ * {prefix}{A}:meta:U:S       HASH  lut, ct
  * {prefix}{A}:state:U:S      HASH  session state
  * {prefix}{A}:events:U:S     HASH  seq → event JSON
  * {prefix}{A}:eventids:U:S   HASH  event id → seq

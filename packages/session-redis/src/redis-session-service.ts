@@ -199,7 +199,7 @@ export class RedisSessionService implements SessionService {
     const reply = asArray(
       await this.run('appendEvent', scripts.append, {
         keys: [s.meta, s.state, s.events, s.eventIds, s.eventTimes, u.appState, u.userState, u.sessionIndex],
-        args: [event.id, body, event.timestamp, this.ttlSeconds, key.sessionId, ...triples],
+        args: [event.id, body, event.timestamp, this.ttlSeconds, ...triples],
       }),
       'appendEvent',
     );

@@ -21,12 +21,21 @@ local function apply_state(first, targets)
     end
   end
 end
--- Returns the first key holding a foreign type. Checked before any write: a WRONGTYPE error
--- halfway through would leave the earlier writes in place (scripts do not roll back).
-local function foreign_key(expected)
-  for i, want in ipairs(expected) do
-    local have = redis.call('TYPE', KEYS[i]).ok
-    if have ~= 'none' and have ~= want then return KEYS[i] end
+-- Writes happen only after every key they touch is known to hold our type (or nothing): a
+-- WRONGTYPE error halfway through would leave the earlier writes in place.
+local function foreign(key, want)
+  local have = redis.call('TYPE', key).ok
+  return have ~= 'none' and have ~= want
+end
+-- The state hashes a triple list will write, each checked once.
+local function foreign_state(first, targets)
+  local seen = {}
+  for i = first, #ARGV, 3 do
+    local target = targets[ARGV[i]]
+    if not seen[target] then
+      if foreign(target, 'hash') then return target end
+      seen[target] = true
+    end
   end
   return nil
 end
@@ -45,12 +54,13 @@ end
  * reply) succeeds instead of failing.
  */
 export const CREATE_SESSION = `${APPLY_STATE}
-local foreign = foreign_key({ 'hash', 'hash', 'hash', 'hash', 'zset' })
-if foreign then return {3, foreign} end
+for i, want in ipairs({ 'hash', 'hash', 'hash', 'hash', 'zset' }) do
+  if foreign(KEYS[i], want) then return {3, KEYS[i]} end
+end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'ct') ~= ARGV[4] then return {0} end
 else
-  redis.call('HSET', KEYS[1], 'lut', ARGV[2], 'seq', 0, 'ct', ARGV[4])
+  redis.call('HSET', KEYS[1], 'lut', ARGV[2], 'ct', ARGV[4])
   apply_state(5, { s = KEYS[2], a = KEYS[3], u = KEYS[4] })
   redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
   expire_all(tonumber(ARGV[3]), { KEYS[1], KEYS[2], KEYS[5] })
@@ -66,24 +76,29 @@ return {
 
 /**
  * KEYS: meta, state, events, eventIds, eventTimes, appState, userState, sessionIndex
- * ARGV: eventId, eventJson, timestamp, ttl, sessionId, triples…
+ * ARGV: eventId, eventJson, timestamp, ttl, triples…
  * Reply: {0} no session | {1, lut, seq} appended | {2, lut} id already stored (no-op)
  * | {3, key} a key holds foreign data.
- * O(1) in the history length (ZADD is O(log n)); nothing here reads old events.
+ *
+ * O(1) in the history length (ZADD is O(log n)); it never reads old events. Kept lean because
+ * it is the hot path: the three reads double as type checks of meta, eventIds and events, so
+ * only eventTimes and the state hashes the delta touches need an explicit TYPE. seq = HLEN + 1
+ * since events are only ever added (or the whole session deleted).
  */
 export const APPEND_EVENT = `${APPLY_STATE}
-local foreign = foreign_key({ 'hash', 'hash', 'hash', 'hash', 'zset', 'hash', 'hash', 'zset' })
-if foreign then return {3, foreign} end
 local lut = redis.call('HGET', KEYS[1], 'lut')
 if not lut then return {0} end
 if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return {2, lut} end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local seq = redis.call('HLEN', KEYS[3]) + 1
+if foreign(KEYS[5], 'zset') then return {3, KEYS[5]} end
+local targets = { s = KEYS[2], a = KEYS[6], u = KEYS[7] }
+local bad = foreign_state(5, targets)
+if bad then return {3, bad} end
 redis.call('HSET', KEYS[3], seq, ARGV[2])
 redis.call('HSET', KEYS[4], ARGV[1], seq)
 redis.call('ZADD', KEYS[5], ARGV[3], seq)
-apply_state(6, { s = KEYS[2], a = KEYS[6], u = KEYS[7] })
+apply_state(5, targets)
 redis.call('HSET', KEYS[1], 'lut', ARGV[3])
-redis.call('ZADD', KEYS[8], ARGV[3], ARGV[5])
 expire_all(tonumber(ARGV[4]), { KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[8] })
 return {1, ARGV[3], seq}
 `;
@@ -95,9 +110,9 @@ return {1, ARGV[3], seq}
  * the last N are seqs n-N+1..n; a time filter first selects seqs from the timestamp ZSET.
  */
 export const GET_SESSION = `
-local meta = redis.call('HMGET', KEYS[1], 'lut', 'seq')
-if not meta[1] then return {0} end
-local count = tonumber(meta[2])
+local lut = redis.call('HGET', KEYS[1], 'lut')
+if not lut then return {0} end
+local count = redis.call('HLEN', KEYS[3])
 local limit = nil
 if ARGV[1] ~= '' then limit = tonumber(ARGV[1]) end
 local picked = {}
@@ -126,7 +141,7 @@ for from = 1, #picked, 500 do
 end
 return {
   1,
-  meta[1],
+  lut,
   redis.call('HGETALL', KEYS[5]),
   redis.call('HGETALL', KEYS[6]),
   redis.call('HGETALL', KEYS[2]),

@@ -56,17 +56,24 @@ describe('reads load only what they return', () => {
 });
 
 describe('foreign data in the keyspace', () => {
-  it('an append that meets a key of the wrong type writes nothing and rejects with StorageError', async () => {
+  it('an append that meets any key of the wrong type writes nothing and rejects with StorageError', async () => {
     const svc = service();
-    const session = await svc.createSession(key);
+    const session = await svc.createSession({ ...key, state: { s: 0, 'app:a': 0, 'user:b': 0 } });
+    await svc.appendEvent({ session, event: event({ timestamp: 1 }) });
+    const before = await svc.getSession(key);
+    const s = svc.keys.session(key);
     const u = svc.keys.user(key);
-    await fixture.admin.set(u.userState, 'someone else wrote here');
-    const e = event({ actions: { stateDelta: { s: 1, 'app:a': 1, 'user:b': 1 } } });
-    await expect(svc.appendEvent({ session, event: e })).rejects.toBeInstanceOf(StorageError);
-    expect(session.events).toEqual([]);
-    await fixture.admin.del(u.userState);
-    const stored = await svc.getSession(key);
-    expect(stored?.events).toEqual([]);
-    expect(stored?.state).toEqual({});
+    for (const target of [s.meta, s.state, s.events, s.eventIds, s.eventTimes, u.appState, u.userState]) {
+      const saved = await fixture.admin.dumpBuffer(target);
+      await fixture.admin.del(target);
+      await fixture.admin.set(target, 'someone else wrote here');
+      const e = event({ actions: { stateDelta: { s: 1, 'app:a': 1, 'user:b': 1 } } });
+      const error = await svc.appendEvent({ session, event: e }).catch((x: unknown) => x);
+      expect(error, target).toBeInstanceOf(StorageError);
+      await fixture.admin.del(target);
+      if (saved) await fixture.admin.restore(target, 0, saved);
+    }
+    expect(session.events).toHaveLength(1);
+    expect(await svc.getSession(key)).toEqual(before);
   });
 });
