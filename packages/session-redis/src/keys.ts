@@ -2,6 +2,7 @@ import { InvalidArgumentError, type SessionKey } from '@earshot/core';
 
 /** Characters kept as they are in a key segment; everything else is percent-encoded. */
 const PLAIN = /^[A-Za-z0-9._~-]$/;
+const ALL_PLAIN = /^[A-Za-z0-9._~-]*$/;
 
 /**
  * Encodes one id for use as a key segment: UTF-8 bytes outside `[A-Za-z0-9._~-]` become `%XX`.
@@ -10,6 +11,7 @@ const PLAIN = /^[A-Za-z0-9._~-]$/;
  * reach another key nor break the cluster hash tag.
  */
 export function encodeSegment(id: string): string {
+  if (ALL_PLAIN.test(id)) return id; // the common case, on every call's hot path
   let out = '';
   for (const char of id) {
     if (PLAIN.test(char)) {
