@@ -13,9 +13,9 @@ import {
   type SessionService,
   validateId,
 } from '@earshot/core';
-import { LiveRequestQueue } from './live-request-queue.js';
+import type { LiveRequestQueue } from './live-request-queue.js';
 import { LiveRun } from './live-run.js';
-import { LlmAgent } from './llm-agent.js';
+import type { LlmAgent } from './llm-agent.js';
 
 export interface RunnerOptions {
   appName: string;
@@ -57,7 +57,13 @@ export class Runner {
 
   constructor(options: RunnerOptions) {
     this.appName = validateId('appName', options?.appName);
-    if (!(options.agent instanceof LlmAgent)) {
+    // Shape checks rather than instanceof: an app may load the ESM and the CJS build side by side.
+    const agent = options?.agent;
+    if (
+      typeof agent?.name !== 'string' ||
+      typeof agent.model?.connect !== 'function' ||
+      !Array.isArray(agent.tools)
+    ) {
       throw new InvalidArgumentError('agent must be an LlmAgent', { field: 'agent' });
     }
     if (!options.sessionService || typeof options.sessionService.appendEvent !== 'function') {
@@ -84,7 +90,7 @@ export class Runner {
     const { userId, sessionId, liveRequestQueue } = request ?? {};
     validateId('userId', userId);
     validateId('sessionId', sessionId);
-    if (!(liveRequestQueue instanceof LiveRequestQueue)) {
+    if (typeof liveRequestQueue?.get !== 'function' || typeof liveRequestQueue.attach !== 'function') {
       throw new InvalidArgumentError('liveRequestQueue must be a LiveRequestQueue', {
         field: 'liveRequestQueue',
       });

@@ -2,6 +2,7 @@ import {
   type AppendEventRequest,
   type Event,
   InMemorySessionService,
+  InvalidArgumentError,
   LiveConnectionError,
   LiveProtocolError,
   NotFoundError,
@@ -223,5 +224,31 @@ describe('run lifecycle and failures (scripted model)', () => {
     await expect(second.next()).rejects.toThrow('already feeds another live run');
     first.queue.close();
     await first.run.done;
+  });
+});
+
+describe('argument checks', () => {
+  it('rejects a bad runner configuration and bad runLive requests with InvalidArgumentError', async () => {
+    const sessionService = new InMemorySessionService();
+    const agent = new LlmAgent({ name: 'helper', model: new ScriptedLiveModel() });
+    expect(() => new Runner({ appName: '', agent, sessionService })).toThrow(InvalidArgumentError);
+    expect(() => new Runner({ appName: 'app', agent: {} as LlmAgent, sessionService })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => new Runner({ appName: 'app', agent, sessionService, toolTimeoutMs: 0 })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => new LlmAgent({ name: 'user', model: new ScriptedLiveModel() })).toThrow(
+      InvalidArgumentError,
+    );
+    const runner = new Runner({ appName: 'app', agent, sessionService });
+    const queue = new LiveRequestQueue();
+    await expect(
+      runner.runLive({ userId: '', sessionId: 's', liveRequestQueue: queue }).next(),
+    ).rejects.toThrow(InvalidArgumentError);
+    await expect(
+      runner.runLive({ userId: 'u', sessionId: 's', liveRequestQueue: {} as LiveRequestQueue }).next(),
+    ).rejects.toThrow(InvalidArgumentError);
+    expect(await sessionService.listSessions({ appName: 'app', userId: 'u' })).toEqual({ sessions: [] });
   });
 });
