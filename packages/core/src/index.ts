@@ -17,6 +17,7 @@ export type {
 export {
   AlreadyExistsError,
   ClosedError,
+  ConcurrencyError,
   EarshotError,
   type EarshotErrorCode,
   InvalidArgumentError,
