@@ -39,7 +39,10 @@ class TempPersistingSessionService extends InMemorySessionService {
     const renamed = Object.fromEntries(
       Object.entries(event.actions.stateDelta).map(([k, v]) => [k.replace(/^temp:/, 'kept-temp:'), v]),
     );
-    return super.appendEvent({ session, event: { ...event, actions: { ...event.actions, stateDelta: renamed } } });
+    return super.appendEvent({
+      session,
+      event: { ...event, actions: { ...event.actions, stateDelta: renamed } },
+    });
   }
 }
 
@@ -82,7 +85,11 @@ class JoinedKeyArtifactService extends InMemoryArtifactService {
     const own = `${appName}/${userId}/${sessionId}/`;
     const shared = `${appName}/${userId}/user/`;
     const names = [...this.store.keys()].flatMap((k) =>
-      k.startsWith(own) ? [k.slice(own.length)] : k.startsWith(shared) ? [`user:${k.slice(shared.length)}`] : [],
+      k.startsWith(own)
+        ? [k.slice(own.length)]
+        : k.startsWith(shared)
+          ? [`user:${k.slice(shared.length)}`]
+          : [],
     );
     return [...new Set(names)].sort();
   }
@@ -123,7 +130,10 @@ describe('the conformance suites catch broken backends', () => {
   });
 
   it('flags a session service with an exclusive afterTimestamp', async () => {
-    const failed = await failedChecks(sessionServiceChecks, () => new ExclusiveAfterTimestampSessionService());
+    const failed = await failedChecks(
+      sessionServiceChecks,
+      () => new ExclusiveAfterTimestampSessionService(),
+    );
     expect(failed).toEqual(['afterTimestamp is an inclusive filter, applied before numRecentEvents']);
   });
 
