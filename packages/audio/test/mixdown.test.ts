@@ -189,6 +189,37 @@ describe('AudioAggregator: stereo mixdown', () => {
     expect(Math.abs(span[1] - 400)).toBeLessThanOrEqual(FRAME_MS);
   });
 
+  it("reads raw recordings back too (format: 'pcm')", async () => {
+    const artifactService = new InMemoryArtifactService();
+    const clock = fakeClock();
+    const aggregator = new AudioAggregator({
+      artifactService,
+      mixdown: true,
+      format: 'pcm',
+      clock: clock.now,
+    });
+    const x = { aggregator, clock, t0: clock.now() };
+    await micStream(x, { fromMs: 0, untilMs: 800, speechFrom: 200, speechTo: 600 });
+    await modelBurst(x, { atMs: 800, ms: 400, hz: 880 });
+    const end = await aggregator.flush(scope, 'end');
+    expect(end.map((e) => e.content?.parts?.[0]?.fileData?.mimeType)).toEqual([
+      'audio/pcm;rate=16000',
+      'audio/pcm;rate=24000',
+      'audio/wav',
+    ]);
+    const { left, right } = await mixdownOf(artifactService, end);
+    const user = voicedSpan(left, 24000);
+    const model = voicedSpan(right, 24000);
+    for (const [actual, expected] of [
+      [user[0], 200],
+      [user[1], 600],
+      [model[0], 800],
+      [model[1], 1200],
+    ] as const) {
+      expect(Math.abs(actual - expected)).toBeLessThanOrEqual(FRAME_MS);
+    }
+  });
+
   it('no mixdown without audio, nor when not asked for', async () => {
     const { x } = setup();
     expect(await x.aggregator.flush(scope, 'end')).toEqual([]);
