@@ -105,6 +105,21 @@ describe('AudioAggregator: failed writes', () => {
     expect(all.filter((e) => e.errorCode === AudioErrorCode.writeFailed)).toHaveLength(20);
   });
 
+  it("the bound is shared by all runs, and one run never evicts another run's kept audio", async () => {
+    const { aggregator, say } = setup(Number.POSITIVE_INFINITY, { maxPendingBytes: 10_000 });
+    await say('output', pcmBytes(4800, 1));
+    await aggregator.flush(scope, 'turnComplete');
+    await say('output', pcmBytes(4800, 2));
+    await aggregator.flush(scope, 'turnComplete');
+    expect(aggregator.stats()).toMatchObject({ pendingSegments: 2, pendingBytes: 9600 });
+    const other = { ...scope, sessionId: 's2' };
+    await aggregator.record(other, 'input', { data: pcmBytes(3200).toString('base64'), mimeType: IN });
+    const events = await aggregator.flush(other, 'turnComplete');
+    expect(events.map((e) => e.errorCode)).toEqual([AudioErrorCode.writeFailed, AudioErrorCode.dropped]);
+    expect(events[1]?.customMetadata).toMatchObject({ droppedBytes: 3200, droppedMs: 100 });
+    expect(aggregator.stats()).toMatchObject({ pendingSegments: 2, pendingBytes: 9600, droppedBytes: 3200 });
+  });
+
   it('a failed segment larger than the whole bound is dropped itself and reported', async () => {
     const { aggregator, say } = setup(Number.POSITIVE_INFINITY, { maxPendingBytes: 1000 });
     await say('input', pcmBytes(3200));
