@@ -1,5 +1,6 @@
 import type { Part } from '@earshot/core';
 import { InvalidArgumentError } from '@earshot/core';
+import { decodeBase64, encodeBase64 } from './base64.js';
 
 /**
  * How a `Part` becomes one S3 object and back, exactly:
@@ -25,21 +26,28 @@ const MAX_METADATA_BYTES = 1800;
 // A mime type S3 returns byte for byte as `Content-Type`: printable ASCII, no outer spaces.
 const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
-type Base64Variant = 'nopad' | 'url' | 'url-pad';
-
 export interface EncodedPart {
   body: Buffer;
   contentType: string;
   metadata: Record<string, string>;
 }
 
-export function encodePart({ part, saveId }: { part: Part; saveId: string }): EncodedPart {
+export async function encodePart({
+  part,
+  saveId,
+  alloc,
+}: {
+  part: Part;
+  saveId: string;
+  /** Where decoded bytes go (a pool); fresh memory by default. */
+  alloc?: (size: number) => Buffer;
+}): Promise<EncodedPart> {
   const metadata: Record<string, string> = { [META.saveId]: saveId };
   let encoded: EncodedPart;
   if (part.inlineData !== undefined) {
     const { data = '', mimeType = DEFAULT_MIME, displayName } = part.inlineData;
-    const { body, variant } = decodeBase64(data);
-    if (variant) metadata[META.base64] = variant;
+    const { bytes: body, variant } = await decodeBase64(data, alloc);
+    if (variant !== 'std') metadata[META.base64] = variant;
     const headerSafe = HEADER_SAFE.test(mimeType) && mimeType.length <= 512;
     if (!headerSafe) metadata[META.mime] = encodeURIComponent(mimeType);
     if (displayName !== undefined) metadata[META.displayName] = encodeURIComponent(displayName);
@@ -84,39 +92,6 @@ export function decodePart({
   };
   if (nameRaw !== undefined) inlineData.displayName = safeDecode(nameRaw);
   return { inlineData };
-}
-
-/**
- * Decodes base64 and remembers which spelling the caller used (padding, URL alphabet), so the
- * load returns the very same string. Anything that is not clean base64 is rejected rather than
- * silently altered (Node's decoder skips characters it does not know).
- */
-function decodeBase64(data: string): { body: Buffer; variant: Base64Variant | undefined } {
-  const body = Buffer.from(data, 'base64');
-  const standard = body.toString('base64');
-  if (standard === data) return { body, variant: undefined };
-  if (standard.replace(/=+$/, '') === data) return { body, variant: 'nopad' };
-  const url = body.toString('base64url');
-  if (url === data) return { body, variant: 'url' };
-  if (`${url}${'='.repeat((4 - (url.length % 4)) % 4)}` === data) return { body, variant: 'url-pad' };
-  throw new InvalidArgumentError('artifact.inlineData.data is not valid base64', {
-    field: 'artifact.inlineData.data',
-  });
-}
-
-function encodeBase64(body: Buffer, variant: string | undefined): string {
-  switch (variant) {
-    case 'nopad':
-      return body.toString('base64').replace(/=+$/, '');
-    case 'url':
-      return body.toString('base64url');
-    case 'url-pad': {
-      const url = body.toString('base64url');
-      return `${url}${'='.repeat((4 - (url.length % 4)) % 4)}`;
-    }
-    default:
-      return body.toString('base64');
-  }
 }
 
 function safeDecode(value: string): string {

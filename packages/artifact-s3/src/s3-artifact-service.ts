@@ -1,50 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteObjectsCommand,
-  type DeleteObjectsCommandOutput,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import type { Part } from '@earshot/core';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import {
   type ArtifactRequest,
   type ArtifactScope,
   type ArtifactService,
   InvalidArgumentError,
   type LoadArtifactRequest,
+  type Part,
   type SaveArtifactRequest,
   validateArtifactRequest,
   validateArtifactScope,
   validateNonNegativeInteger,
   validateSaveArtifactRequest,
 } from '@earshot/core';
-import { readBody } from './body.js';
-import { buildClient, describeEndpoint } from './client.js';
-import {
-  attemptsOf,
-  isConditionalConflict,
-  isNoSuchKey,
-  isPreconditionFailed,
-  S3ConcurrencyError,
-  toStorageError,
-} from './errors.js';
+import { BufferPool } from './buffer-pool.js';
+import { buildClient } from './client.js';
 import {
   artifactPrefix,
   assertFitsKeyLimit,
   fitsKeyLimit,
   normalizePrefix,
   parseFilename,
-  parseVersion,
   scopePrefixes,
   versionKey,
 } from './object-keys.js';
 import { decodePart, type EncodedPart, encodePart } from './part-codec.js';
-import { backoffMs, sleep } from './retry.js';
+import { S3Objects } from './s3-objects.js';
+import { saveVersion } from './save-version.js';
+import { StoreTraits } from './store-traits.js';
 
 const MiB = 1024 * 1024;
 
@@ -62,6 +45,12 @@ export interface S3ArtifactServiceOptions {
   multipartPartSizeBytes?: number;
   /** Create-only write attempts of one save under contention before a ConcurrencyError. Default 50. */
   maxSaveAttempts?: number;
+  /**
+   * Whether the store honours `If-None-Match: *`. `'probe'` (default): find out once with a
+   * probe object. `'assume'`: trust it without a probe (AWS S3, MinIO, R2, GCS XML API).
+   * Either way every write is create-only; the answer only enables the version-0 shortcut.
+   */
+  conditionalWrites?: 'probe' | 'assume';
 }
 
 /**
@@ -72,32 +61,53 @@ export interface S3ArtifactServiceOptions {
 export class S3ArtifactService implements ArtifactService {
   private readonly client: S3Client;
   private readonly ownsClient: boolean;
-  private readonly bucket: string;
+  private readonly objects: S3Objects;
   private readonly prefix: string;
-  private readonly multipartThreshold: number;
-  private readonly partSize: number;
   private readonly maxSaveAttempts: number;
+  private readonly traits: StoreTraits;
+  private readonly pool: BufferPool;
+  /** Artifacts this process has seen stored: their saves skip the version-0 shortcut. */
+  private readonly seen = new RecentSet(4096);
 
   constructor(options: S3ArtifactServiceOptions) {
     if (typeof options?.bucket !== 'string' || options.bucket.length === 0) {
       throw new InvalidArgumentError('bucket must be a non-empty string', { field: 'bucket' });
     }
-    this.bucket = options.bucket;
     this.prefix = normalizePrefix(options.prefix);
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? buildClient(options.clientConfig);
-    this.partSize = positiveInt('multipartPartSizeBytes', options.multipartPartSizeBytes, 8 * MiB);
-    if (this.partSize < 5 * MiB) {
+    const partSize = positiveInt('multipartPartSizeBytes', options.multipartPartSizeBytes, 8 * MiB);
+    if (partSize < 5 * MiB) {
       throw new InvalidArgumentError('multipartPartSizeBytes must be at least 5 MiB (S3 minimum)', {
         field: 'multipartPartSizeBytes',
       });
     }
-    this.multipartThreshold = positiveInt(
+    const multipartThreshold = positiveInt(
       'multipartThresholdBytes',
       options.multipartThresholdBytes,
       16 * MiB,
     );
+    this.objects = new S3Objects({
+      client: this.client,
+      bucket: options.bucket,
+      multipartThreshold,
+      partSize,
+    });
     this.maxSaveAttempts = positiveInt('maxSaveAttempts', options.maxSaveAttempts, 50);
+    const conditionalWrites = options.conditionalWrites ?? 'probe';
+    if (conditionalWrites !== 'probe' && conditionalWrites !== 'assume') {
+      throw new InvalidArgumentError("conditionalWrites must be 'probe' or 'assume'", {
+        field: 'conditionalWrites',
+      });
+    }
+    // Spare buffers only for single-PUT bodies of a MiB or more (smaller ones are cheap).
+    this.pool = new BufferPool({ minBytes: MiB, maxBytes: multipartThreshold, maxSpares: 2 });
+    this.traits = new StoreTraits({
+      objects: this.objects,
+      prefix: this.prefix,
+      probeKey: () => this.probeKey(),
+      assumeCreateOnly: conditionalWrites === 'assume',
+    });
   }
 
   async saveArtifact(request: SaveArtifactRequest): Promise<number> {
@@ -106,34 +116,22 @@ export class S3ArtifactService implements ArtifactService {
     assertFitsKeyLimit(prefix);
     // The save id tells our own write apart from a rival's when an SDK retry meets a 412.
     const saveId = randomUUID();
-    const encoded = encodePart({ part: artifact, saveId });
-    let candidate = await this.nextVersion(prefix, 0);
-    for (let attempt = 1; ; attempt++) {
-      const key = versionKey(prefix, candidate);
-      try {
-        await this.putCreateOnly(key, encoded);
-        return candidate;
-      } catch (error) {
-        const taken = isPreconditionFailed(error);
-        if (!taken && !isConditionalConflict(error)) {
-          const operation =
-            encoded.body.byteLength > this.multipartThreshold ? 'multipart upload' : 'PutObject';
-          throw await this.fail(error, operation, key);
-        }
-        if (taken && attemptsOf(error) > 1 && (await this.isOwnWrite(key, saveId))) return candidate;
-        if (attempt >= this.maxSaveAttempts) {
-          throw new S3ConcurrencyError(
-            `saveArtifact gave up after ${attempt} create-only attempts on s3://${this.bucket}/${prefix}: ` +
-              'other writers kept taking the next version',
-            { cause: error },
-          );
-        }
-        await sleep(backoffMs(attempt));
-        // 412: `candidate` exists, so the next number leaves no gap. 409: a rival's write to
-        // `candidate` is still in flight and may fail, so `candidate` may still be ours.
-        candidate = await this.nextVersion(prefix, taken ? candidate + 1 : candidate);
-      }
-    }
+    let encoded: EncodedPart | undefined;
+    const version = await saveVersion({
+      objects: this.objects,
+      artifact: prefix,
+      encode: async () => {
+        encoded = await encodePart({ part: artifact, saveId, alloc: (size) => this.pool.acquire(size) });
+        return encoded;
+      },
+      // An artifact this process has seen stored skips the version-0 shortcut: it would be refused.
+      shortcut: this.seen.has(prefix) ? 'off' : this.traits.shortcut(),
+      maxAttempts: this.maxSaveAttempts,
+    });
+    this.seen.add(prefix);
+    // Stored, so the store has read the whole body: the buffer may serve the next save.
+    if (encoded) this.pool.release(encoded.body);
+    return version;
   }
 
   async loadArtifact(request: LoadArtifactRequest): Promise<Part | undefined> {
@@ -141,12 +139,12 @@ export class S3ArtifactService implements ArtifactService {
     const version = validateNonNegativeInteger('version', request.version);
     const prefix = artifactPrefix({ prefix: this.prefix, ...req });
     if (!fitsKeyLimit(prefix)) return undefined; // never storable, so never stored
-    if (version !== undefined) return this.getVersion(versionKey(prefix, version));
+    if (version !== undefined) return this.load(versionKey(prefix, version));
     // The latest version can be deleted between the listing and the read: look again.
     for (let i = 0; i < 3; i++) {
-      const latest = (await this.listVersionNumbers(prefix)).at(-1);
+      const latest = (await this.objects.listVersions(prefix)).at(-1);
       if (latest === undefined) return undefined;
-      const part = await this.getVersion(versionKey(prefix, latest));
+      const part = await this.load(latest.key);
       if (part !== undefined) return part;
     }
     return undefined;
@@ -155,7 +153,10 @@ export class S3ArtifactService implements ArtifactService {
   async listArtifactKeys(request: ArtifactScope): Promise<string[]> {
     const scope = validateArtifactScope(request);
     const prefixes = scopePrefixes({ prefix: this.prefix, ...scope });
-    const [own, shared] = await Promise.all([this.listKeys(prefixes.session), this.listKeys(prefixes.user)]);
+    const [own, shared] = await Promise.all([
+      this.objects.listKeys(prefixes.session),
+      this.objects.listKeys(prefixes.user),
+    ]);
     const names = new Set<string>();
     for (const key of own) {
       const name = parseFilename(prefixes.session, key, false);
@@ -172,42 +173,24 @@ export class S3ArtifactService implements ArtifactService {
     const req = validateArtifactRequest(request);
     const prefix = artifactPrefix({ prefix: this.prefix, ...req });
     if (!fitsKeyLimit(prefix)) return;
-    const keys = (await this.listKeys(prefix)).filter((key) => parseVersion(prefix, key) !== undefined);
-    for (let i = 0; i < keys.length; i += 1000) {
-      const batch = keys.slice(i, i + 1000);
-      let result: DeleteObjectsCommandOutput;
-      try {
-        result = await this.client.send(
-          new DeleteObjectsCommand({
-            Bucket: this.bucket,
-            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-          }),
-        );
-      } catch (error) {
-        throw await this.fail(error, 'DeleteObjects', prefix);
-      }
-      const failed = result.Errors ?? [];
-      if (failed.length > 0) {
-        const first = failed[0];
-        throw await this.fail(
-          Object.assign(
-            new Error(`${failed.length} version(s) not deleted, e.g. ${first?.Key}: ${first?.Code}`),
-            {
-              name: 'DeleteObjectsPartialFailure',
-            },
-          ),
-          'DeleteObjects',
-          prefix,
-        );
-      }
-    }
+    this.seen.delete(prefix);
+    // Highest first and version 0 last, in a request of its own: if a batch fails, the
+    // versions left still start at 0, so the next save still numbers after them.
+    const keys = (await this.objects.listVersions(prefix)).map((v) => v.key).reverse();
+    await this.objects.deleteKeys(keys.slice(0, -1), prefix);
+    await this.objects.deleteKeys(keys.slice(-1), prefix);
   }
 
   async listVersions(request: ArtifactRequest): Promise<number[]> {
     const req = validateArtifactRequest(request);
     const prefix = artifactPrefix({ prefix: this.prefix, ...req });
     if (!fitsKeyLimit(prefix)) return [];
-    return this.listVersionNumbers(prefix);
+    return (await this.objects.listVersions(prefix)).map((v) => v.version);
+  }
+
+  /** Outside every app's keys: the layout never emits "!" in an encoded id. */
+  private probeKey(): string {
+    return `${this.prefix}!probe/${randomUUID()}`;
   }
 
   /** Releases the sockets of a client the service built itself (a passed client is the caller's). */
@@ -215,93 +198,9 @@ export class S3ArtifactService implements ArtifactService {
     if (this.ownsClient) this.client.destroy();
   }
 
-  private async putCreateOnly(key: string, { body, contentType, metadata }: EncodedPart): Promise<void> {
-    const params = {
-      Bucket: this.bucket,
-      Key: key,
-      ContentType: contentType,
-      Metadata: metadata,
-      IfNoneMatch: '*',
-    };
-    if (body.byteLength <= this.multipartThreshold) {
-      await this.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength }));
-      return;
-    }
-    // lib-storage passes IfNoneMatch on to CompleteMultipartUpload: the object appears only
-    // when the key is still free, and a failed upload is aborted (nothing becomes visible).
-    await new Upload({
-      client: this.client,
-      params: { ...params, Body: body },
-      partSize: this.partSize,
-      queueSize: 4,
-      leavePartsOnError: false,
-    }).done();
-  }
-
-  private async isOwnWrite(key: string, saveId: string): Promise<boolean> {
-    try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return head.Metadata?.['earshot-save'] === saveId;
-    } catch {
-      return false;
-    }
-  }
-
-  /** The version after the highest stored one, and at least `floor`. */
-  private async nextVersion(prefix: string, floor: number): Promise<number> {
-    const latest = (await this.listVersionNumbers(prefix)).at(-1);
-    return Math.max(floor, latest === undefined ? 0 : latest + 1);
-  }
-
-  private async getVersion(key: string): Promise<Part | undefined> {
-    try {
-      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      const body = await readBody({
-        body: object.Body as AsyncIterable<Uint8Array> | undefined,
-        contentLength: object.ContentLength,
-      });
-      return decodePart({ body, contentType: object.ContentType, metadata: object.Metadata });
-    } catch (error) {
-      if (isNoSuchKey(error)) return undefined;
-      throw await this.fail(error, 'GetObject', key);
-    }
-  }
-
-  private async listVersionNumbers(prefix: string): Promise<number[]> {
-    const versions: number[] = [];
-    for (const key of await this.listKeys(prefix)) {
-      const version = parseVersion(prefix, key);
-      if (version !== undefined) versions.push(version);
-    }
-    return versions.sort((a, b) => a - b);
-  }
-
-  /** Every key under `prefix`, all pages (no delimiter: it is buggy on some S3 look-alikes). */
-  private async listKeys(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      try {
-        const page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-        );
-        for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } catch (error) {
-        throw await this.fail(error, 'ListObjectsV2', prefix);
-      }
-    } while (token !== undefined);
-    return keys;
-  }
-
-  private async fail(error: unknown, operation: string, key: string) {
-    return toStorageError({
-      error,
-      operation,
-      bucket: this.bucket,
-      key,
-      endpoint: await describeEndpoint(this.client),
-    });
+  private async load(key: string): Promise<Part | undefined> {
+    const object = await this.objects.get(key);
+    return object === undefined ? undefined : decodePart(object);
   }
 }
 
@@ -316,4 +215,27 @@ function positiveInt(field: string, value: number | undefined, fallback: number)
     throw new InvalidArgumentError(`${field} must be a positive integer`, { field });
   }
   return value;
+}
+
+/** A bounded set that forgets its oldest entries first. */
+class RecentSet {
+  private readonly entries = new Set<string>();
+  constructor(private readonly capacity: number) {}
+
+  has(value: string): boolean {
+    return this.entries.has(value);
+  }
+
+  add(value: string): void {
+    this.entries.delete(value);
+    this.entries.add(value);
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.values().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  delete(value: string): void {
+    this.entries.delete(value);
+  }
 }

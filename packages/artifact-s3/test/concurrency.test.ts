@@ -5,7 +5,7 @@ import { type S3ConditionalWriteGate, startS3ConditionalWriteGate } from '@earsh
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ArtifactService } from '../src/index.js';
 import { scope } from './helpers/fixture.js';
-import { BUCKET, type S3rverProcess, s3rverClient, startS3rver } from './helpers/s3rver.js';
+import { BUCKET, isProbeRequest, type S3rverProcess, s3rverClient, startS3rver } from './helpers/s3rver.js';
 
 let server: S3rverProcess;
 let gate: S3ConditionalWriteGate;
@@ -37,7 +37,7 @@ function holdFirstPuts(c: S3Client, count: number): void {
   const allThere = new Promise<void>((resolve) => (open = resolve));
   c.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'PutObjectCommand' && arrived < count) {
+      if (context.commandName === 'PutObjectCommand' && !isProbeRequest(args.input) && arrived < count) {
         arrived++;
         if (arrived === count) open();
         await Promise.race([allThere, new Promise((r) => setTimeout(r, 10_000))]);
@@ -98,7 +98,8 @@ describe('concurrent saves of one filename', () => {
     const versions = await race(service, 'take.wav', 20);
     const problems = await raceProblems(service, 'take.wav', versions);
     expect(problems).toContain('version 0 was returned to 20 writers');
-    expect(problems.filter((p) => p.includes('was lost'))).toHaveLength(19);
+    // At most one payload survives (s3rver may even interleave the concurrent bodies of one key).
+    expect(problems.filter((p) => p.includes('was lost')).length).toBeGreaterThanOrEqual(19);
   });
 
   it('dozens of writers (60, unsynchronized) all succeed through the gate', async () => {
@@ -141,7 +142,7 @@ describe('concurrent saves of one filename', () => {
     c.middlewareStack.add(
       (next, context) => async (args) => {
         const result = await next(args);
-        if (context.commandName === 'PutObjectCommand' && !dropped) {
+        if (context.commandName === 'PutObjectCommand' && !isProbeRequest(args.input) && !dropped) {
           dropped = true; // the object is stored, but the client never hears so
           throw Object.assign(new Error('response lost'), { name: 'TimeoutError' });
         }

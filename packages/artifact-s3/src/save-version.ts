@@ -1,0 +1,110 @@
+import { S3ConcurrencyError } from './errors.js';
+import { versionKey } from './object-keys.js';
+import type { EncodedPart } from './part-codec.js';
+import { backoffMs, sleep } from './retry.js';
+import type { PutOutcome, S3Objects, StoredVersion } from './s3-objects.js';
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+function unwrap<T>(settled: Settled<T>): T {
+  if (!settled.ok) throw settled.error;
+  return settled.value;
+}
+
+function after(versions: readonly StoredVersion[]): number {
+  const last = versions.at(-1);
+  return last === undefined ? 0 : last.version + 1;
+}
+
+/**
+ * How a save may try version 0 before knowing what is stored (one round trip for the common
+ * case: a recording saved once). `'off'`: list first. `'checked'`: write version 0 while a
+ * listing is out, and take it back if older versions above 0 turn up (version 0 expired or was
+ * removed out of band, so 0 would not be the latest). `'unchecked'`: just write version 0,
+ * for stores where nothing removes single versions behind the service's back.
+ */
+export type VersionZeroShortcut = 'off' | 'checked' | 'unchecked';
+
+/**
+ * Stores `encoded` as the next version of `artifact` and returns its number.
+ *
+ * Every write is create-only, so a version is never shared or overwritten; losing a race
+ * (412) means "that number is taken", so the next try uses the one after it (no gaps).
+ * A listing is sent before the body is decoded, so its round trip overlaps that work.
+ */
+export async function saveVersion({
+  objects,
+  artifact,
+  encode,
+  shortcut,
+  maxAttempts,
+}: {
+  objects: S3Objects;
+  artifact: string;
+  encode: () => Promise<EncodedPart>;
+  shortcut: VersionZeroShortcut;
+  maxAttempts: number;
+}): Promise<number> {
+  const listing = shortcut === 'unchecked' ? undefined : settle(objects.listVersions(artifact));
+  const encoded = await encode();
+  let candidate: number;
+  let outcome: PutOutcome;
+  // Multipart bodies always list first: a refused multipart upload wastes too much.
+  if (shortcut !== 'off' && !objects.usesMultipart(encoded.body.byteLength)) {
+    outcome = await objects.putCreateOnly(versionKey(artifact, 0), encoded);
+    if (outcome === 'created' && listing === undefined) return 0;
+    const listed = listing ? await listing : undefined;
+    if (outcome === 'created') {
+      const versions = listed?.ok ? listed.value : await objects.listVersions(artifact).catch(() => []);
+      const older = olderThanOurs(versions);
+      if (older.length === 0) return 0;
+      await objects.deleteKeys([versionKey(artifact, 0)], artifact);
+      candidate = after(older);
+      outcome = 'taken';
+    } else {
+      const versions = listed?.ok ? listed.value : await objects.listVersions(artifact);
+      candidate = outcome === 'taken' ? Math.max(1, after(versions)) : 0;
+    }
+  } else {
+    candidate = after(unwrap(await (listing ?? settle(objects.listVersions(artifact)))));
+    outcome = await objects.putCreateOnly(versionKey(artifact, candidate), encoded);
+    if (outcome === 'created') return candidate;
+    candidate = outcome === 'taken' ? candidate + 1 : candidate;
+  }
+  for (let attempt = 2; ; attempt++) {
+    if (attempt > maxAttempts) {
+      throw new S3ConcurrencyError(
+        `saveArtifact gave up after ${maxAttempts} create-only attempts on s3://${objects.bucket}/${artifact}: ` +
+          'other writers kept taking the next version',
+      );
+    }
+    await sleep(backoffMs(attempt - 1));
+    // After a 412 `candidate` is already past the taken number (no gap). After a 409 a
+    // rival's write to `candidate` is still in flight and may fail, so it may still be ours.
+    candidate = Math.max(candidate, after(await objects.listVersions(artifact)));
+    outcome = await objects.putCreateOnly(versionKey(artifact, candidate), encoded);
+    if (outcome === 'created') return candidate;
+    if (outcome === 'taken') candidate++;
+  }
+}
+
+/**
+ * The versions above 0 that provably existed before our version 0: all of them when the
+ * listing ran before our write landed (0 absent), else those modified strictly earlier.
+ * A rival's version written after ours is never among them, so it is never mistaken for a gap.
+ */
+function olderThanOurs(versions: readonly StoredVersion[]): StoredVersion[] {
+  const ours = versions.find((v) => v.version === 0);
+  const above = versions.filter((v) => v.version > 0);
+  if (ours === undefined) return above;
+  const oursAt = ours.lastModified?.getTime();
+  if (oursAt === undefined) return [];
+  return above.filter((v) => v.lastModified !== undefined && v.lastModified.getTime() < oursAt);
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type S3ConditionalWriteGate, startS3ConditionalWriteGate } from '@earshot/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactPrefix, versionKey } from '../src/object-keys.js';
+import { encodePart } from '../src/part-codec.js';
+import { S3Objects } from '../src/s3-objects.js';
+import { saveVersion, type VersionZeroShortcut } from '../src/save-version.js';
+import { StoreTraits } from '../src/store-traits.js';
+import { scope } from './helpers/fixture.js';
+import { BUCKET, type S3rverProcess, s3rverClient, startS3rver } from './helpers/s3rver.js';
+
+let server: S3rverProcess;
+let gate: S3ConditionalWriteGate;
+const clients: S3Client[] = [];
+
+beforeAll(async () => {
+  server = await startS3rver();
+  gate = await startS3ConditionalWriteGate({ upstream: server.endpoint });
+});
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await gate?.close();
+  await server?.stop();
+});
+
+function objectsOn(endpoint: string, lifecycle?: () => Promise<unknown>): S3Objects {
+  const client = s3rverClient(endpoint);
+  clients.push(client);
+  if (lifecycle) {
+    client.middlewareStack.add(
+      (next, context) => async (args) =>
+        context.commandName === 'GetBucketLifecycleConfigurationCommand'
+          ? ({ output: await lifecycle(), response: {} } as Awaited<ReturnType<typeof next>>)
+          : next(args),
+      { step: 'initialize', name: 'fakeLifecycle' },
+    );
+  }
+  return new S3Objects({ client, bucket: BUCKET, multipartThreshold: 16 << 20, partSize: 8 << 20 });
+}
+
+const expiring = async () => ({
+  Rules: [{ ID: 'x', Status: 'Enabled', Expiration: { Days: 30 }, Filter: {} }],
+});
+
+async function settledShortcut(traits: StoreTraits): Promise<VersionZeroShortcut> {
+  expect(traits.shortcut()).toBe('off'); // lists first until the probes have answered
+  await traits.settled();
+  return traits.shortcut();
+}
+
+describe('store traits pick the version-0 shortcut', () => {
+  const traitsFor = (objects: S3Objects, assumeCreateOnly = false, prefix = 'p/') =>
+    new StoreTraits({ objects, prefix, assumeCreateOnly, probeKey: () => `${prefix}!probe/${randomUUID()}` });
+
+  it('never on a store that ignores If-None-Match (plain s3rver): the write could overwrite', async () => {
+    expect(await settledShortcut(traitsFor(objectsOn(server.endpoint)))).toBe('off');
+  });
+
+  it('unchecked where create-only holds and nothing expires (the gate; s3rver has no lifecycle)', async () => {
+    expect(await settledShortcut(traitsFor(objectsOn(gate.endpoint)))).toBe('unchecked');
+    expect(await settledShortcut(traitsFor(objectsOn(server.endpoint), true))).toBe('unchecked');
+  });
+
+  it('checked where a lifecycle rule may expire old versions, or when that cannot be read', async () => {
+    expect(await settledShortcut(traitsFor(objectsOn(gate.endpoint, expiring)))).toBe('checked');
+    const denied = async () => {
+      throw Object.assign(new Error('denied'), { name: 'AccessDenied' });
+    };
+    expect(await settledShortcut(traitsFor(objectsOn(gate.endpoint, denied)))).toBe('checked');
+    const elsewhere = async () => ({
+      Rules: [{ ID: 'y', Status: 'Enabled', Expiration: { Days: 1 }, Filter: { Prefix: 'logs/' } }],
+    });
+    expect(await settledShortcut(traitsFor(objectsOn(gate.endpoint, elsewhere), false, 'artifacts/'))).toBe(
+      'unchecked',
+    );
+  });
+});
+
+describe('the version-0 shortcut', () => {
+  const text =
+    (t: string, saveId = randomUUID()) =>
+    () =>
+      encodePart({ part: { text: t }, saveId });
+
+  it('checked: when version 0 had expired while 1 and 2 remain, the save takes it back and becomes 3', async () => {
+    const objects = objectsOn(gate.endpoint);
+    const artifact = artifactPrefix({ prefix: `gap-${randomUUID()}/`, ...scope, filename: 'profile.json' });
+    for (const v of [1, 2]) {
+      await clients[clients.length - 1]?.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: versionKey(artifact, v), Body: `v${v}` }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1_100)); // S3 times are whole seconds: ours is newer
+    expect(
+      await saveVersion({ objects, artifact, encode: text('new'), shortcut: 'checked', maxAttempts: 5 }),
+    ).toBe(3);
+    expect((await objects.listVersions(artifact)).map((v) => v.version)).toEqual([1, 2, 3]);
+  });
+
+  for (const shortcut of ['checked', 'unchecked'] as const) {
+    it(`${shortcut}: racing first saves of a new filename still get 0..n-1 (rivals are never taken for a gap)`, async () => {
+      const objects = objectsOn(gate.endpoint);
+      for (let round = 0; round < 5; round++) {
+        const artifact = artifactPrefix({ prefix: `race-${randomUUID()}/`, ...scope, filename: 'f' });
+        const versions = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            saveVersion({ objects, artifact, encode: text(`w${i}`), shortcut, maxAttempts: 50 }),
+          ),
+        );
+        expect([...versions].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+        expect((await objects.listVersions(artifact)).map((v) => v.version)).toEqual([
+          0, 1, 2, 3, 4, 5, 6, 7,
+        ]);
+      }
+    });
+  }
+});
