@@ -63,6 +63,19 @@ export class AudioRecording {
     return this.tail;
   }
 
+  /** Like `settled()`, but gives up after `ms` (a hung recorder must not hang the run): false then. */
+  async settledWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([this.tail.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private enqueue(call: () => Promise<void>): void {
     this.tail = this.tail.then(async () => {
       try {

@@ -1,6 +1,6 @@
 import type { RunConfig } from '@earshot/core';
 import type { LiveConnectConfig, SessionResumptionConfig } from '@google/genai';
-import type { LlmAgent } from './llm-agent.js';
+import type { FunctionTool } from './function-tool.js';
 
 const RUN_CONFIG_FIELDS = [
   'responseModalities',
@@ -20,11 +20,13 @@ const RUN_CONFIG_FIELDS = [
  */
 export function buildConnectConfig({
   runConfig,
-  agent,
+  instruction,
+  tools,
   sessionResumption,
 }: {
   runConfig: RunConfig;
-  agent: LlmAgent;
+  instruction: string | undefined;
+  tools: readonly FunctionTool[];
   sessionResumption: SessionResumptionConfig | undefined;
 }): LiveConnectConfig {
   const config: LiveConnectConfig = {};
@@ -33,9 +35,9 @@ export function buildConnectConfig({
     if (value !== undefined) Object.assign(config, { [key]: structuredClone(value) });
   }
   if (sessionResumption !== undefined) config.sessionResumption = structuredClone(sessionResumption);
-  if (agent.instruction) config.systemInstruction = agent.instruction;
-  if (agent.tools.length > 0) {
-    config.tools = [{ functionDeclarations: agent.tools.map((tool) => tool.declaration()) }];
+  if (instruction) config.systemInstruction = instruction;
+  if (tools.length > 0) {
+    config.tools = [{ functionDeclarations: tools.map((tool) => tool.declaration()) }];
   }
   return config;
 }

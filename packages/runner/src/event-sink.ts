@@ -9,6 +9,7 @@ import {
   StorageError,
 } from '@earshot/core';
 import type { LiveServerSessionResumptionUpdate } from '@google/genai';
+import { LIVE_AGENT_KEY } from './agent-tree.js';
 import { AsyncQueue } from './async-queue.js';
 
 /** An append that failed: the run ends, and the event it was for is not yielded. */
@@ -29,8 +30,9 @@ export class PersistFailure extends Error {
 /**
  * Where every event of a run goes, in order: custom metadata, the persistence policy, the
  * session append (persisted events only, before they are yielded), then `output`, which the
- * generator yields from. Also keeps the latest resumable handle and writes it into the state
- * delta of the next persisted turn-boundary event.
+ * generator yields from. Also keeps the latest resumable handle and writes it (with the active
+ * agent when transfers are possible) into the state delta of the next persisted turn-boundary
+ * or error event, or of a final event when the run ends with it unsaved.
  */
 export class EventSink {
   readonly output = new AsyncQueue<Event>();
@@ -38,30 +40,66 @@ export class EventSink {
   private readonly policy: PersistencePolicy;
   private readonly sessionService: SessionService;
   private readonly session: Session;
+  private readonly activeAgent: () => string | undefined;
   private handle: string | undefined;
   private handleSaved = true;
+  private generation = 0;
 
   constructor(options: {
     runConfig: RunConfig;
     persistencePolicy: PersistencePolicy;
     sessionService: SessionService;
     session: Session;
+    /** The agent to record next to the handle, or undefined when there is only one agent. */
+    activeAgent: () => string | undefined;
   }) {
     this.runConfig = options.runConfig;
     this.policy = options.persistencePolicy;
     this.sessionService = options.sessionService;
     this.session = options.session;
+    this.activeAgent = options.activeAgent;
   }
 
-  /** The latest handle the server marked resumable (what a reconnect would use). */
+  /** The latest handle the server marked resumable (what a reconnect uses). */
   get resumptionHandle(): string | undefined {
     return this.handle;
   }
 
-  noteResumptionUpdate(update: LiveServerSessionResumptionUpdate): void {
-    if (!update.resumable || !update.newHandle) return;
+  /** Counts resumable handles seen: tells whether a handle is newer than some point of the run. */
+  get handleGeneration(): number {
+    return this.generation;
+  }
+
+  /** The handle this run's first connection resumed from. */
+  startFrom(handle: string): void {
+    this.handle = handle;
+    this.handleSaved = this.session.state[LIVE_RESUMPTION_HANDLE_KEY] === handle;
+  }
+
+  /** Returns true when the update carried a new resumable handle. */
+  noteResumptionUpdate(update: LiveServerSessionResumptionUpdate): boolean {
+    if (!update.resumable || !update.newHandle) return false;
     this.handle = update.newHandle;
     this.handleSaved = false;
+    this.generation += 1;
+    return true;
+  }
+
+  /** After a transfer: the previous agent's handle must never resume the new agent's session. */
+  forgetHandle(): void {
+    this.handle = undefined;
+    this.handleSaved = true;
+    this.generation += 1;
+  }
+
+  /** The state delta that saves the latest handle, if it is not saved yet (then counts as saved). */
+  takeUnsavedHandle(): Record<string, unknown> | undefined {
+    if (this.handleSaved || this.handle === undefined) return undefined;
+    this.handleSaved = true;
+    const delta: Record<string, unknown> = { [LIVE_RESUMPTION_HANDLE_KEY]: this.handle };
+    const agent = this.activeAgent();
+    if (agent !== undefined) delta[LIVE_AGENT_KEY] = agent;
+    return delta;
   }
 
   /**
@@ -74,11 +112,10 @@ export class EventSink {
       this.output.push(event);
       return undefined;
     }
-    const boundary = event.turnComplete || event.interrupted || event.generationComplete;
-    if (boundary && !this.handleSaved) {
-      event.actions.stateDelta[LIVE_RESUMPTION_HANDLE_KEY] = this.handle;
-      this.handleSaved = true;
-    }
+    const carrier =
+      event.turnComplete || event.interrupted || event.generationComplete || event.errorCode !== undefined;
+    const delta = carrier ? this.takeUnsavedHandle() : undefined;
+    if (delta) Object.assign(event.actions.stateDelta, delta);
     return this.append(event);
   }
 

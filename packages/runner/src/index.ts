@@ -1,3 +1,4 @@
+export { LIVE_AGENT_KEY, TRANSFER_TOOL_NAME } from './agent-tree.js';
 export { FunctionTool, type FunctionToolOptions } from './function-tool.js';
 export { GeminiLiveModel, type GeminiLiveModelOptions } from './gemini-live-model.js';
 export type {
@@ -13,9 +14,11 @@ export { type LiveRequest, LiveRequestQueue } from './live-request-queue.js';
 export { LlmAgent, type LlmAgentOptions } from './llm-agent.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_RECORDER_FLUSH_TIMEOUT_MS,
   DEFAULT_TOOL_TIMEOUT_MS,
   type RunLiveRequest,
   Runner,
   type RunnerOptions,
 } from './runner.js';
+export { DEFAULT_RECONNECT, type ReconnectOptions } from './reconnect-policy.js';
 export type { ToolArtifacts, ToolContext, ToolState } from './tool-context.js';

@@ -29,6 +29,11 @@ export class LiveRequestQueue {
     return this.queue.isClosed;
   }
 
+  /** Requests sent and not yet taken by the runner. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
   /** Sends a content turn (e.g. typed text); `role` defaults to `'user'`. */
   sendContent(content: Content): void {
     this.assertOpen();

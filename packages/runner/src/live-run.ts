@@ -1,32 +1,41 @@
 import {
   type ArtifactService,
+  type AudioFlushReason,
   type AudioRecorder,
   createEvent,
   EarshotError,
   type Event,
+  LIVE_RESUMPTION_HANDLE_KEY,
   LiveConnectionError,
   type PersistencePolicy,
   type RunConfig,
   type Session,
   type SessionService,
 } from '@earshot/core';
-import type { Content, FunctionCall } from '@google/genai';
+import type { Content, FunctionCall, SessionResumptionConfig } from '@google/genai';
+import { type AgentTree, LIVE_AGENT_KEY } from './agent-tree.js';
 import { AsyncQueue } from './async-queue.js';
 import { AudioRecording, type RecordingResult } from './audio-recording.js';
-import { buildConnectConfig } from './connect-config.js';
+import { ConnectionOpener, type OpenedConnection } from './connection-opener.js';
 import { EventSink, messageOf, PersistFailure } from './event-sink.js';
 import { InputPump } from './input-pump.js';
 import type { LiveCloseInfo, LiveConnection, LiveModelMessage } from './live-model.js';
 import type { LiveRequest, LiveRequestQueue } from './live-request-queue.js';
 import type { LlmAgent } from './llm-agent.js';
 import { LiveMessageMapper } from './message-mapper.js';
+import { isReconnectableClose, type ReconnectPolicy } from './reconnect-policy.js';
+import { ToolAnswerRouter, type ToolBatch } from './tool-batches.js';
 import { createToolContext } from './tool-context.js';
 import { type ToolBatchOutcome, ToolExecutor } from './tool-executor.js';
 
 export interface LiveRunOptions {
   appName: string;
   session: Session;
+  tree: AgentTree;
+  /** The agent the run starts with (the root, or the one whose session is resumed). */
   agent: LlmAgent;
+  /** Resume the first connection from this handle. */
+  startHandle: string | undefined;
   invocationId: string;
   runConfig: RunConfig;
   queue: LiveRequestQueue;
@@ -36,6 +45,8 @@ export interface LiveRunOptions {
   persistencePolicy: PersistencePolicy;
   toolTimeoutMs: number;
   connectTimeoutMs: number;
+  reconnect: ReconnectPolicy;
+  recorderFlushTimeoutMs: number;
 }
 
 /** Everything the run reacts to, in one ordered inbox. `connection` tags socket signals. */
@@ -45,7 +56,7 @@ type RunSignal =
   | { kind: 'closed'; connection: number; info: LiveCloseInfo }
   | { kind: 'userContent'; content: Content }
   | { kind: 'inputClosed' }
-  | { kind: 'toolsDone'; outcome: ToolBatchOutcome }
+  | { kind: 'toolsDone'; batch: ToolBatch; outcome: ToolBatchOutcome }
   | { kind: 'recording'; result: RecordingResult }
   | { kind: 'failure'; error: unknown }
   | { kind: 'wake' };
@@ -54,20 +65,30 @@ type RunSignal =
  * One `runLive` invocation. Socket callbacks, the input pump, tool completions and recorder
  * flushes only push signals into the inbox; a single processing loop turns them into events,
  * persists those the policy keeps, and hands every event to `output`, which the generator
- * yields from. The loop never waits for the consumer, so tool calls start and cancellations
- * land as messages arrive, whatever the caller is doing.
+ * yields from. The loop never waits for the consumer. Replacing the model connection (a drop,
+ * a `goAway`, an agent transfer) happens inside the loop: input waits in the queue meanwhile,
+ * and signals that arrive during the switch are handled, in order, right after it.
  */
 export class LiveRun {
   private readonly options: LiveRunOptions;
   private readonly inbox = new AsyncQueue<RunSignal>();
+  private readonly stopping = new AbortController();
   private readonly sink: EventSink;
   private readonly input: InputPump;
   private readonly mapper: LiveMessageMapper;
-  private readonly tools: ToolExecutor;
+  private readonly opener: ConnectionOpener;
+  private readonly answers = new ToolAnswerRouter();
   private readonly recording: AudioRecording | undefined;
+  private readonly executors: ToolExecutor[] = [];
   private agent: LlmAgent;
+  private tools: ToolExecutor;
   private connection: LiveConnection | undefined;
   private connectionId = 0;
+  /** Messages of older connections are still handled, except across a transfer. */
+  private acceptFrom = 0;
+  private resumedGeneration = -1;
+  private goAwayPending = false;
+  private connectionGone = false;
   private inputClosed = false;
   private stopRequested = false;
   private toolBatches = 0;
@@ -77,17 +98,29 @@ export class LiveRun {
   constructor(options: LiveRunOptions) {
     this.options = options;
     this.agent = options.agent;
-    this.mapper = new LiveMessageMapper({
-      invocationId: options.invocationId,
-      agentName: options.agent.name,
-    });
+    this.mapper = new LiveMessageMapper({ invocationId: options.invocationId, agentName: options.agent.name });
     this.tools = this.toolExecutorFor(options.agent);
-    this.sink = new EventSink(options);
+    this.sink = new EventSink({
+      ...options,
+      activeAgent: () => (options.tree.hasTransfers ? this.agent.name : undefined),
+    });
+    if (options.startHandle !== undefined) this.sink.startFrom(options.startHandle);
     this.input = new InputPump({
       queue: options.queue,
       onSent: (request) => this.afterSend(request),
       onInputClosed: () => this.inbox.push({ kind: 'inputClosed' }),
       onFailure: (error) => this.inbox.push({ kind: 'failure', error }),
+    });
+    this.opener = new ConnectionOpener({
+      runConfig: options.runConfig,
+      connectTimeoutMs: options.connectTimeoutMs,
+      policy: options.reconnect,
+      signal: this.stopping.signal,
+      listenerFor: (connection) => ({
+        onMessage: (message) => this.inbox.push({ kind: 'message', connection, message }),
+        onProtocolError: (error) => this.inbox.push({ kind: 'protocolError', connection, error }),
+        onClose: (info) => this.inbox.push({ kind: 'closed', connection, info }),
+      }),
     });
     const { audioRecorder, runConfig, appName, session, invocationId } = options;
     if (audioRecorder && runConfig.saveLiveAudio) {
@@ -119,6 +152,7 @@ export class LiveRun {
   /** Stops the run (caller left or it ended): aborts tools, closes the model, flushes the recorder. */
   async stop(): Promise<void> {
     this.stopRequested = true;
+    this.stopping.abort();
     this.inbox.push({ kind: 'wake' });
     await this.processing;
   }
@@ -126,7 +160,12 @@ export class LiveRun {
   private async process(): Promise<void> {
     let failure: unknown;
     try {
-      await this.openConnection();
+      const { startHandle, runConfig } = this.options;
+      const resumption =
+        startHandle === undefined
+          ? runConfig.sessionResumption
+          : { ...runConfig.sessionResumption, handle: startHandle };
+      this.adopt(await this.opener.openOnce(this.targetFor(this.agent, resumption)));
       while (!this.stopRequested) {
         let signal = this.inbox.tryTake();
         if (signal === undefined) {
@@ -142,37 +181,19 @@ export class LiveRun {
     await this.shutdown(failure);
   }
 
-  private async openConnection(): Promise<void> {
-    const id = ++this.connectionId;
-    const { runConfig, connectTimeoutMs } = this.options;
-    this.mapper.reset();
-    this.connection = await this.agent.model.connect({
-      config: buildConnectConfig({
-        runConfig,
-        agent: this.agent,
-        sessionResumption: runConfig.sessionResumption,
-      }),
-      timeoutMs: connectTimeoutMs,
-      listener: {
-        onMessage: (message) => this.inbox.push({ kind: 'message', connection: id, message }),
-        onProtocolError: (error) => this.inbox.push({ kind: 'protocolError', connection: id, error }),
-        onClose: (info) => this.inbox.push({ kind: 'closed', connection: id, info }),
-      },
-    });
-    this.input.connectTo(this.connection);
-  }
-
   /** Handles one signal; true when the run has finished normally. */
   private async handle(signal: RunSignal): Promise<boolean> {
     switch (signal.kind) {
       case 'message':
-        if (signal.connection === this.connectionId) await this.handleMessage(signal.message);
+        if (signal.connection < this.acceptFrom) break;
+        if (signal.connection === this.connectionId && !isSetupOnly(signal.message)) this.opener.proven();
+        await this.handleMessage(signal.message, signal.connection === this.connectionId);
         break;
       case 'protocolError':
         if (signal.connection === this.connectionId) throw signal.error;
         break;
       case 'closed':
-        if (signal.connection === this.connectionId) this.handleClose(signal.info);
+        if (signal.connection === this.connectionId) await this.handleClose(signal.info);
         break;
       case 'userContent':
         await this.sink.emit(
@@ -184,7 +205,7 @@ export class LiveRun {
         break;
       case 'toolsDone':
         this.toolBatches -= 1;
-        await this.emitToolResponses(signal.outcome);
+        await this.handleToolsDone(signal.batch, signal.outcome);
         break;
       case 'recording':
         this.pendingFlushes -= 1;
@@ -196,16 +217,17 @@ export class LiveRun {
         break;
     }
     // Closing the queue ends the run once the work in flight is done; the server is not awaited.
-    return this.inputClosed && this.toolBatches === 0 && this.pendingFlushes === 0;
+    const inputDone = this.inputClosed || (this.connectionGone && this.options.queue.isClosed);
+    return inputDone && this.toolBatches === 0 && this.pendingFlushes === 0;
   }
 
-  private async handleMessage(message: LiveModelMessage): Promise<void> {
+  private async handleMessage(message: LiveModelMessage, fromCurrent: boolean): Promise<void> {
     const mapped = this.mapper.map(message);
     if (mapped.cancelledCallIds.length > 0) this.tools.cancel(mapped.cancelledCallIds);
     for (const { event, boundary, toolCalls } of mapped.events) {
-      if (event.liveSessionResumptionUpdate)
-        this.sink.noteResumptionUpdate(event.liveSessionResumptionUpdate);
-      if (toolCalls) this.startTools(toolCalls);
+      if (event.liveSessionResumptionUpdate) this.sink.noteResumptionUpdate(event.liveSessionResumptionUpdate);
+      // Calls from a connection being replaced cannot be answered on it any more.
+      if (toolCalls) this.startTools(toolCalls, fromCurrent ? this.connection : undefined);
       if (this.recording) {
         for (const part of event.content?.parts ?? []) {
           if (part.inlineData?.mimeType?.toLowerCase().startsWith('audio/')) {
@@ -215,35 +237,114 @@ export class LiveRun {
       }
       const appending = this.sink.emit(event);
       if (appending) await appending;
-      if (boundary && this.recording) {
-        this.pendingFlushes += 1;
-        this.recording.flush(boundary);
-      }
+      if (boundary) this.flushRecording(boundary);
+    }
+    if (!fromCurrent) return;
+    // goAway: move to a new connection at once; without a handle yet, as soon as one arrives.
+    if (message.goAway) this.goAwayPending = true;
+    if (this.goAwayPending && this.sink.resumptionHandle !== undefined && this.mayReconnect()) {
+      await this.replaceConnection();
     }
   }
 
-  private handleClose(info: LiveCloseInfo): void {
+  private async handleClose(info: LiveCloseInfo): Promise<void> {
+    this.connection = undefined;
+    this.connectionGone = true;
     // Not a drop if the caller already closed the queue (its close may still be in the pump).
     if (info.closedByClient || this.inputClosed || this.options.queue.isClosed) return;
-    // Issue 7 turns this into a reconnect when a resumption handle is known.
     const detail = info.reason ? `: ${info.reason}` : '';
-    throw new LiveConnectionError(`live connection closed unexpectedly (code ${info.code})${detail}`, {
-      closeCode: info.code,
-      cause: info.error,
-    });
+    const lost = `live connection closed unexpectedly (code ${info.code})${detail}`;
+    if (!isReconnectableClose(info.code) || !this.mayReconnect()) {
+      throw new LiveConnectionError(lost, { closeCode: info.code, cause: info.error });
+    }
+    if (this.sink.resumptionHandle === undefined) {
+      throw new LiveConnectionError(`${lost}; no resumption handle to reconnect with`, {
+        closeCode: info.code,
+        cause: info.error,
+      });
+    }
+    await this.replaceConnection();
   }
 
-  private startTools(calls: FunctionCall[]): void {
-    const connection = this.connection;
+  private mayReconnect(): boolean {
+    return this.options.reconnect.maxAttempts > 0 && !this.options.queue.isClosed && !this.stopRequested;
+  }
+
+  /** Same agent, same Gemini session: resume it from the latest handle on a new connection. */
+  private async replaceConnection(): Promise<void> {
+    const generation = this.sink.handleGeneration;
+    const resumption = { ...this.options.runConfig.sessionResumption, handle: this.sink.resumptionHandle };
+    this.detachConnection('reconnect');
+    this.adopt(await this.opener.replace(this.targetFor(this.agent, resumption), this.worthConnecting), generation);
+  }
+
+  /** Another agent: its own instruction, tools and Gemini session (never the other agent's handle). */
+  private async transferTo(target: LlmAgent): Promise<void> {
+    this.detachConnection('transfer');
+    this.acceptFrom = Number.POSITIVE_INFINITY; // the old agent's late messages are dropped
+    this.agent = target;
+    this.mapper.agentName = target.name;
+    this.tools = this.toolExecutorFor(target);
+    this.sink.forgetHandle();
+    this.opener.proven();
+    const { handle: _stale, ...resumption } = this.options.runConfig.sessionResumption ?? {};
+    const config = this.options.runConfig.sessionResumption ? resumption : undefined;
+    this.adopt(await this.opener.replace(this.targetFor(target, config), this.worthConnecting));
+  }
+
+  /** While switching: keep trying unless the caller closed the queue with nothing left to send. */
+  private readonly worthConnecting = () => !this.options.queue.isClosed || this.input.hasUndelivered;
+
+  private detachConnection(reason: AudioFlushReason): void {
+    this.input.pause();
+    this.connection?.close();
+    this.connection = undefined;
+    this.connectionGone = true;
+    this.goAwayPending = false;
+    // No recording straddles two connections (or two agents).
+    this.flushRecording(reason);
+  }
+
+  /** Makes a freshly opened connection the current one (nothing to adopt: the run is ending). */
+  private adopt(opened: OpenedConnection | undefined, resumedGeneration = -1): void {
+    if (opened === undefined) return;
+    this.connection = opened.connection;
+    this.connectionId = opened.id;
+    if (this.acceptFrom > opened.id) this.acceptFrom = opened.id;
+    this.connectionGone = false;
+    this.resumedGeneration = resumedGeneration;
+    this.input.connectTo(opened.connection);
+    this.answers.route(this.current());
+  }
+
+  private current() {
+    const { connection, agent, resumedGeneration } = this;
+    return connection && { connection, agent, resumedGeneration };
+  }
+
+  private targetFor(agent: LlmAgent, sessionResumption: SessionResumptionConfig | undefined) {
+    const { tree } = this.options;
+    return { agent, instruction: tree.instructionOf(agent), tools: tree.toolsOf(agent), sessionResumption };
+  }
+
+  private startTools(calls: FunctionCall[], origin: LiveConnection | undefined): void {
+    const batch: ToolBatch = {
+      agent: this.agent,
+      origin,
+      generation: this.sink.handleGeneration,
+      answered: false,
+    };
     this.toolBatches += 1;
     this.tools.run(calls).then(
       (outcome) => {
         // Answer the model as soon as the batch settles; the events follow through the inbox.
         try {
-          if (outcome.responses.length > 0 && !this.stopRequested && connection && !connection.isClosed) {
-            connection.sendToolResponse({ functionResponses: outcome.responses });
+          const { origin } = batch;
+          if (outcome.responses.length > 0 && !this.stopRequested && origin && !origin.isClosed) {
+            origin.sendToolResponse({ functionResponses: outcome.responses });
+            batch.answered = true;
           }
-          this.inbox.push({ kind: 'toolsDone', outcome });
+          this.inbox.push({ kind: 'toolsDone', batch, outcome });
         } catch (error) {
           this.inbox.push({ kind: 'failure', error });
         }
@@ -252,17 +353,44 @@ export class LiveRun {
     );
   }
 
-  private async emitToolResponses({ responses, actions }: ToolBatchOutcome): Promise<void> {
+  private async handleToolsDone(batch: ToolBatch, outcome: ToolBatchOutcome): Promise<void> {
+    if (!this.stopRequested) {
+      this.answers.hold(batch, outcome);
+      this.answers.route(this.current());
+    }
+    const { responses, actions } = outcome;
     if (responses.length === 0) return;
+    const target = this.transferTarget(batch, actions.transferToAgent);
+    if (target) {
+      // What the old agent's turn said so far is finished before the handover is recorded.
+      for (const event of this.mapper.finishTurn()) await this.sink.emit(event);
+      actions.stateDelta[LIVE_RESUMPTION_HANDLE_KEY] = null;
+      if (this.options.tree.hasTransfers) actions.stateDelta[LIVE_AGENT_KEY] = target.name;
+    }
     const parts = responses.map((functionResponse) => ({ functionResponse }));
     await this.sink.emit(
       createEvent({
         invocationId: this.options.invocationId,
-        author: this.agent.name,
+        author: batch.agent.name,
         content: { role: 'user', parts },
         actions,
       }),
     );
+    if (target) await this.transferTo(target);
+  }
+
+  /** The agent to hand over to, if this answer asks for a transfer the run can make now. */
+  private transferTarget(batch: ToolBatch, name: string | undefined): LlmAgent | undefined {
+    if (name === undefined || batch.agent !== this.agent || this.stopRequested) return undefined;
+    if (this.options.queue.isClosed) return undefined; // the run is ending: no new connection
+    const target = this.options.tree.get(name);
+    return target === this.agent ? undefined : target;
+  }
+
+  private flushRecording(reason: AudioFlushReason): void {
+    if (!this.recording) return;
+    this.pendingFlushes += 1;
+    this.recording.flush(reason);
   }
 
   private async emitRecording({ events, errors }: RecordingResult): Promise<void> {
@@ -277,24 +405,37 @@ export class LiveRun {
     if (request.kind === 'content') this.inbox.push({ kind: 'userContent', content: request.content });
   }
 
-  /** Ends the run: stop input and tools, close the model, flush the recorder, end `output`. */
+  /** Ends the run: stop input and tools, close the model, save the handle, flush the recorder. */
   private async shutdown(failure: unknown): Promise<void> {
+    this.stopping.abort();
     this.input.stop();
-    this.tools.abortAll();
+    for (const executor of this.executors) executor.abortAll();
     this.connection?.close();
     this.options.queue.detach(this);
     // After a failed append nothing more is appended: what is left is only yielded.
     const storeFailed = failure instanceof PersistFailure;
     let error = storeFailed ? (failure as PersistFailure).error : failure;
     if (error !== undefined) {
+      // The error event also saves a handle no turn boundary saved yet.
       const errorEvent = this.errorEvent(codeOf(error), messageOf(error));
       // The run's error stays the original one even if appending its error event fails too.
       if (storeFailed) this.sink.yieldOnly(errorEvent);
       else await this.emitOrYield(errorEvent);
+    } else {
+      const delta = this.sink.takeUnsavedHandle();
+      const { invocationId } = this.options;
+      const final = delta && createEvent({ invocationId, author: this.agent.name, actions: { stateDelta: delta } });
+      if (final) error = await this.emitOrFail(() => this.sink.emit(final) ?? Promise.resolve(), error);
     }
     if (this.recording) {
       this.recording.flush('end');
-      await this.recording.settled();
+      const { recorderFlushTimeoutMs } = this.options;
+      if (!(await this.recording.settledWithin(recorderFlushTimeoutMs))) {
+        const message = `audio recorder did not finish within ${recorderFlushTimeoutMs} ms; its pending output is dropped`;
+        const timedOut = this.errorEvent('AUDIO_RECORDING', message);
+        if (storeFailed) this.sink.yieldOnly(timedOut);
+        else error = await this.emitOrFail(() => this.sink.emit(timedOut) ?? Promise.resolve(), error);
+      }
       for (const signal of this.inbox.drain()) {
         if (signal.kind !== 'recording') continue;
         if (storeFailed) for (const event of signal.result.events) this.sink.yieldOnly(event);
@@ -315,7 +456,7 @@ export class LiveRun {
     }
   }
 
-  /** Emits recording events during shutdown; a failed append becomes the run's error if it had none. */
+  /** Emits during shutdown; a failed append becomes the run's error if it had none. */
   private async emitOrFail(emitting: () => Promise<void>, error: unknown): Promise<unknown> {
     try {
       await emitting();
@@ -338,9 +479,9 @@ export class LiveRun {
   }
 
   private toolExecutorFor(agent: LlmAgent): ToolExecutor {
-    const { appName, session, invocationId, artifactService, toolTimeoutMs } = this.options;
-    return new ToolExecutor({
-      tools: agent.tools,
+    const { appName, session, invocationId, artifactService, toolTimeoutMs, tree } = this.options;
+    const executor = new ToolExecutor({
+      tools: tree.toolsOf(agent),
       defaultTimeoutMs: toolTimeoutMs,
       makeContext: ({ call, toolName, signal }) =>
         createToolContext({
@@ -356,7 +497,13 @@ export class LiveRun {
           artifactService,
         }),
     });
+    this.executors.push(executor);
+    return executor;
   }
+}
+
+function isSetupOnly(message: LiveModelMessage): boolean {
+  return Object.keys(message).every((key) => key === 'setupComplete');
 }
 
 function codeOf(error: unknown): string {

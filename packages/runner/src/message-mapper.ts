@@ -59,11 +59,16 @@ export class LiveMessageMapper {
     return { events, cancelledCallIds: message.toolCallCancellation?.ids ?? [] };
   }
 
-  /** Forgets the turn in progress (a new connection starts clean). */
-  reset(): void {
-    this.inputTranscription.reset();
-    this.outputTranscription.reset();
-    this.pendingText = '';
+  /**
+   * Ends the turn in progress without a turn signal (an agent transfer): the finals of what was
+   * transcribed or written so far, in the order a turn signal would emit them.
+   */
+  finishTurn(): Event[] {
+    const events: MappedEvent[] = [];
+    this.pushFinal('input', this.inputTranscription.finishTurn(), events);
+    this.pushFinal('output', this.outputTranscription.finishTurn(), events);
+    this.flushText(events);
+    return events.map(({ event }) => event);
   }
 
   private mapServerContent(content: LiveServerContent, events: MappedEvent[]): void {

@@ -6,6 +6,7 @@ import {
   createRunConfig,
   type Event,
   InvalidArgumentError,
+  LIVE_RESUMPTION_HANDLE_KEY,
   newInvocationId,
   type PersistencePolicy,
   type RunConfig,
@@ -13,9 +14,11 @@ import {
   type SessionService,
   validateId,
 } from '@earshot/core';
+import { AgentTree, LIVE_AGENT_KEY } from './agent-tree.js';
 import type { LiveRequestQueue } from './live-request-queue.js';
 import { LiveRun } from './live-run.js';
 import type { LlmAgent } from './llm-agent.js';
+import { type ReconnectOptions, type ReconnectPolicy, reconnectPolicy } from './reconnect-policy.js';
 
 export interface RunnerOptions {
   appName: string;
@@ -31,6 +34,10 @@ export interface RunnerOptions {
   toolTimeoutMs?: number;
   /** Limit for a model connection to be set up. Default 15 s. */
   connectTimeoutMs?: number;
+  /** Replacing a lost connection (needs a resumption handle); `false` never reconnects. */
+  reconnect?: ReconnectOptions | false;
+  /** How long the end of a run waits for the audio recorder's last flush. Default 30 s. */
+  recorderFlushTimeoutMs?: number;
 }
 
 export interface RunLiveRequest {
@@ -43,6 +50,7 @@ export interface RunLiveRequest {
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+export const DEFAULT_RECORDER_FLUSH_TIMEOUT_MS = 30_000;
 
 /** Runs an agent live: queue in, events out, session kept per the persistence policy. */
 export class Runner {
@@ -54,6 +62,9 @@ export class Runner {
   readonly persistencePolicy: PersistencePolicy;
   readonly toolTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  readonly reconnect: ReconnectPolicy;
+  readonly recorderFlushTimeoutMs: number;
+  private readonly tree: AgentTree;
 
   constructor(options: RunnerOptions) {
     this.appName = validateId('appName', options?.appName);
@@ -70,6 +81,7 @@ export class Runner {
       throw new InvalidArgumentError('sessionService is required', { field: 'sessionService' });
     }
     this.agent = options.agent;
+    this.tree = new AgentTree(options.agent);
     this.sessionService = options.sessionService;
     this.artifactService = options.artifactService;
     this.audioRecorder = options.audioRecorder;
@@ -78,6 +90,11 @@ export class Runner {
     this.connectTimeoutMs = positive(
       'connectTimeoutMs',
       options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    );
+    this.reconnect = reconnectPolicy(options.reconnect);
+    this.recorderFlushTimeoutMs = positive(
+      'recorderFlushTimeoutMs',
+      options.recorderFlushTimeoutMs ?? DEFAULT_RECORDER_FLUSH_TIMEOUT_MS,
     );
   }
 
@@ -97,10 +114,13 @@ export class Runner {
     }
     const runConfig = createRunConfig(request.runConfig);
     const session = await this.sessionFor(userId, sessionId);
+    const { agent, handle } = this.resumePoint(runConfig, session);
     const run = new LiveRun({
       appName: this.appName,
       session,
-      agent: this.agent,
+      tree: this.tree,
+      agent,
+      startHandle: handle,
       invocationId: newInvocationId(),
       runConfig,
       queue: liveRequestQueue,
@@ -110,6 +130,8 @@ export class Runner {
       persistencePolicy: this.persistencePolicy,
       toolTimeoutMs: this.toolTimeoutMs,
       connectTimeoutMs: this.connectTimeoutMs,
+      reconnect: this.reconnect,
+      recorderFlushTimeoutMs: this.recorderFlushTimeoutMs,
     });
     run.start();
     try {
@@ -127,6 +149,22 @@ export class Runner {
     } finally {
       await run.stop();
     }
+  }
+
+  /**
+   * Where a run starts. With `runConfig.sessionResumption` set, it resumes the Gemini session
+   * from the explicit handle, else from the one saved in session state, with the agent saved
+   * next to that handle (a handle belongs to one agent's session); otherwise the root agent
+   * starts a new Gemini session.
+   */
+  private resumePoint(runConfig: RunConfig, session: Session): { agent: LlmAgent; handle?: string } {
+    const resumption = runConfig.sessionResumption;
+    if (!resumption) return { agent: this.agent };
+    const saved = session.state[LIVE_RESUMPTION_HANDLE_KEY];
+    const handle = resumption.handle || (typeof saved === 'string' && saved ? saved : undefined);
+    if (!handle) return { agent: this.agent };
+    const agent = handle === saved ? this.tree.get(session.state[LIVE_AGENT_KEY]) : undefined;
+    return { agent: agent ?? this.agent, handle };
   }
 
   private async sessionFor(userId: string, sessionId: string): Promise<Session> {

@@ -127,7 +127,7 @@ describe('run lifecycle and failures (scripted model)', () => {
     expect((error as LiveConnectionError).closeCode).toBe(1011);
     expect(run.events.map(kindOf)).toEqual(['partial-out:Hel', 'error:LIVE_CONNECTION']);
     expect(run.events.at(-1)?.errorMessage).toBe(
-      'live connection closed unexpectedly (code 1011): internal error',
+      'live connection closed unexpectedly (code 1011): internal error; no resumption handle to reconnect with',
     );
     expect(await storedKinds()).toEqual(['error:LIVE_CONNECTION']);
   });
