@@ -1,16 +1,5 @@
 import { EarshotError, StorageError } from '@earshot/core';
 
-/**
- * Core defines `ConcurrencyError` but its package index does not export it yet. This class
- * carries the same stable `code` ('CONCURRENCY'), so `err.code === 'CONCURRENCY'` works today;
- * it becomes core's class as soon as core exports it.
- */
-export class S3ConcurrencyError extends EarshotError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CONCURRENCY', message, options);
-  }
-}
-
 interface SdkErrorShape {
   name?: unknown;
   code?: unknown;

@@ -1,5 +1,4 @@
 export { CLIENT_DEFAULTS } from './client.js';
-export { S3ConcurrencyError } from './errors.js';
 export { MAX_KEY_BYTES, USER_SCOPE } from './object-keys.js';
 export {
   createS3ArtifactService,

@@ -24,7 +24,7 @@ import {
   scopePrefixes,
   versionKey,
 } from './object-keys.js';
-import { decodePart, type EncodedPart, encodePart } from './part-codec.js';
+import { decodePart, encodePart } from './part-codec.js';
 import { S3Objects } from './s3-objects.js';
 import { saveVersion } from './save-version.js';
 import { StoreTraits } from './store-traits.js';
@@ -116,21 +116,18 @@ export class S3ArtifactService implements ArtifactService {
     assertFitsKeyLimit(prefix);
     // The save id tells our own write apart from a rival's when an SDK retry meets a 412.
     const saveId = randomUUID();
-    let encoded: EncodedPart | undefined;
+    const encoded = await encodePart({ part: artifact, saveId, alloc: (size) => this.pool.acquire(size) });
     const version = await saveVersion({
       objects: this.objects,
       artifact: prefix,
-      encode: async () => {
-        encoded = await encodePart({ part: artifact, saveId, alloc: (size) => this.pool.acquire(size) });
-        return encoded;
-      },
+      encoded,
       // An artifact this process has seen stored skips the version-0 shortcut: it would be refused.
       shortcut: this.seen.has(prefix) ? 'off' : this.traits.shortcut(),
       maxAttempts: this.maxSaveAttempts,
     });
     this.seen.add(prefix);
     // Stored, so the store has read the whole body: the buffer may serve the next save.
-    if (encoded) this.pool.release(encoded.body);
+    this.pool.release(encoded.body);
     return version;
   }
 

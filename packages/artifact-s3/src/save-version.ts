@@ -1,4 +1,4 @@
-import { S3ConcurrencyError } from './errors.js';
+import { ConcurrencyError } from '@earshot/core';
 import { versionKey } from './object-keys.js';
 import type { EncodedPart } from './part-codec.js';
 import { backoffMs, sleep } from './retry.js';
@@ -11,11 +11,6 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
-}
-
-function unwrap<T>(settled: Settled<T>): T {
-  if (!settled.ok) throw settled.error;
-  return settled.value;
 }
 
 function after(versions: readonly StoredVersion[]): number {
@@ -37,50 +32,49 @@ export type VersionZeroShortcut = 'off' | 'checked' | 'unchecked';
  *
  * Every write is create-only, so a version is never shared or overwritten; losing a race
  * (412) means "that number is taken", so the next try uses the one after it (no gaps).
- * A listing is sent before the body is decoded, so its round trip overlaps that work.
  */
 export async function saveVersion({
   objects,
   artifact,
-  encode,
+  encoded,
   shortcut,
   maxAttempts,
 }: {
   objects: S3Objects;
   artifact: string;
-  encode: () => Promise<EncodedPart>;
+  encoded: EncodedPart;
   shortcut: VersionZeroShortcut;
   maxAttempts: number;
 }): Promise<number> {
-  const listing = shortcut === 'unchecked' ? undefined : settle(objects.listVersions(artifact));
-  const encoded = await encode();
   let candidate: number;
   let outcome: PutOutcome;
   // Multipart bodies always list first: a refused multipart upload wastes too much.
   if (shortcut !== 'off' && !objects.usesMultipart(encoded.body.byteLength)) {
+    const listing = shortcut === 'checked' ? settle(objects.listVersions(artifact)) : undefined;
     outcome = await objects.putCreateOnly(versionKey(artifact, 0), encoded);
-    if (outcome === 'created' && listing === undefined) return 0;
     const listed = listing ? await listing : undefined;
     if (outcome === 'created') {
-      const versions = listed?.ok ? listed.value : await objects.listVersions(artifact).catch(() => []);
+      if (listed === undefined) return 0;
+      const versions = listed.ok ? listed.value : await objects.listVersions(artifact).catch(() => []);
       const older = olderThanOurs(versions);
       if (older.length === 0) return 0;
+      // Versions above 0 were there before ours (0 expired or was removed out of band), so 0
+      // would not be the latest: take ours back and save after them.
       await objects.deleteKeys([versionKey(artifact, 0)], artifact);
       candidate = after(older);
-      outcome = 'taken';
     } else {
       const versions = listed?.ok ? listed.value : await objects.listVersions(artifact);
       candidate = outcome === 'taken' ? Math.max(1, after(versions)) : 0;
     }
   } else {
-    candidate = after(unwrap(await (listing ?? settle(objects.listVersions(artifact)))));
+    candidate = after(await objects.listVersions(artifact));
     outcome = await objects.putCreateOnly(versionKey(artifact, candidate), encoded);
     if (outcome === 'created') return candidate;
-    candidate = outcome === 'taken' ? candidate + 1 : candidate;
+    if (outcome === 'taken') candidate++;
   }
   for (let attempt = 2; ; attempt++) {
     if (attempt > maxAttempts) {
-      throw new S3ConcurrencyError(
+      throw new ConcurrencyError(
         `saveArtifact gave up after ${maxAttempts} create-only attempts on s3://${objects.bucket}/${artifact}: ` +
           'other writers kept taking the next version',
       );

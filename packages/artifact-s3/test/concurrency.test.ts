@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ArtifactService } from '@earshot/core';
+import { type ArtifactService, ConcurrencyError } from '@earshot/core';
 import { type S3ConditionalWriteGate, startS3ConditionalWriteGate } from '@earshot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ArtifactService } from '../src/index.js';
@@ -130,7 +130,8 @@ describe('concurrent saves of one filename', () => {
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
     expect(errors).toHaveLength(4);
     for (const error of errors) {
-      expect(error).toMatchObject({ code: 'CONCURRENCY', name: 'S3ConcurrencyError' });
+      expect(error).toBeInstanceOf(ConcurrencyError);
+      expect(error).toMatchObject({ code: 'CONCURRENCY' });
       expect(String(error.message)).toMatch(/gave up after 1 create-only attempts/);
     }
     expect(await service.listVersions({ ...scope, filename: 'f' })).toEqual([0]);

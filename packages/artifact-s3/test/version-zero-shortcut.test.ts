@@ -78,10 +78,7 @@ describe('store traits pick the version-0 shortcut', () => {
 });
 
 describe('the version-0 shortcut', () => {
-  const text =
-    (t: string, saveId = randomUUID()) =>
-    () =>
-      encodePart({ part: { text: t }, saveId });
+  const text = (t: string) => encodePart({ part: { text: t }, saveId: randomUUID() });
 
   it('checked: when version 0 had expired while 1 and 2 remain, the save takes it back and becomes 3', async () => {
     const objects = objectsOn(gate.endpoint);
@@ -93,7 +90,13 @@ describe('the version-0 shortcut', () => {
     }
     await new Promise((r) => setTimeout(r, 1_100)); // S3 times are whole seconds: ours is newer
     expect(
-      await saveVersion({ objects, artifact, encode: text('new'), shortcut: 'checked', maxAttempts: 5 }),
+      await saveVersion({
+        objects,
+        artifact,
+        encoded: await text('new'),
+        shortcut: 'checked',
+        maxAttempts: 5,
+      }),
     ).toBe(3);
     expect((await objects.listVersions(artifact)).map((v) => v.version)).toEqual([1, 2, 3]);
   });
@@ -105,7 +108,9 @@ describe('the version-0 shortcut', () => {
         const artifact = artifactPrefix({ prefix: `race-${randomUUID()}/`, ...scope, filename: 'f' });
         const versions = await Promise.all(
           Array.from({ length: 8 }, (_, i) =>
-            saveVersion({ objects, artifact, encode: text(`w${i}`), shortcut, maxAttempts: 50 }),
+            text(`w${i}`).then((encoded) =>
+              saveVersion({ objects, artifact, encoded, shortcut, maxAttempts: 50 }),
+            ),
           ),
         );
         expect([...versions].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
