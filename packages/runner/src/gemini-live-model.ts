@@ -26,6 +26,7 @@ export interface GeminiLiveModelOptions {
 }
 
 const DEFAULT_CLOSE_GRACE_MS = 2_000;
+const WS_CLOSING = 2;
 const WS_CLOSED = 3;
 
 /** `LiveModel` over `@google/genai` `live.connect` (Gemini API or Vertex AI). */
@@ -88,7 +89,12 @@ class GeminiLiveConnection implements LiveConnection {
   }
 
   get isClosed(): boolean {
-    return this.phase === 'closed' || this.closeRequested;
+    // CLOSING counts as closed: `ws` silently drops what is sent once the server's close frame
+    // arrived, so input sent then must wait for the next connection instead.
+    const readyState = this.socket?.ws?.readyState;
+    return (
+      this.phase === 'closed' || this.closeRequested || (readyState !== undefined && readyState >= WS_CLOSING)
+    );
   }
 
   async open(request: {

@@ -9,7 +9,7 @@ import {
 import type { FunctionTool } from '../../src/function-tool.js';
 import { LiveRequestQueue } from '../../src/live-request-queue.js';
 import { LlmAgent } from '../../src/llm-agent.js';
-import { Runner } from '../../src/runner.js';
+import { Runner, type RunnerOptions } from '../../src/runner.js';
 import { type Collected, collect, kindOf } from './collect.js';
 import { type ScriptedConnection, ScriptedLiveModel } from './scripted-live-model.js';
 
@@ -24,6 +24,10 @@ export interface ScriptedRunOptions {
   audioRecorder?: AudioRecorder;
   persistencePolicy?: PersistencePolicy;
   toolTimeoutMs?: number;
+  reconnect?: RunnerOptions['reconnect'];
+  recorderFlushTimeoutMs?: number;
+  /** Replaces the default single agent (its model must be `model`). */
+  agent?: LlmAgent;
   /** Skip waiting for the connection (for connect-failure tests). */
   noConnection?: boolean;
   model?: ScriptedLiveModel;
@@ -44,7 +48,8 @@ export interface ScriptedRun {
 /** A runner over a socket-free scripted model, already iterating in the background. */
 export async function startScriptedRun(options: ScriptedRunOptions = {}): Promise<ScriptedRun> {
   const model = options.model ?? new ScriptedLiveModel();
-  const agent = new LlmAgent({ name: 'helper', model, instruction: 'Be brief.', tools: options.tools ?? [] });
+  const agent =
+    options.agent ?? new LlmAgent({ name: 'helper', model, instruction: 'Be brief.', tools: options.tools ?? [] });
   const sessionService = options.sessionService ?? new InMemorySessionService();
   const runner = new Runner({
     appName: APP,
@@ -53,6 +58,8 @@ export async function startScriptedRun(options: ScriptedRunOptions = {}): Promis
     audioRecorder: options.audioRecorder,
     persistencePolicy: options.persistencePolicy,
     toolTimeoutMs: options.toolTimeoutMs,
+    reconnect: options.reconnect,
+    recorderFlushTimeoutMs: options.recorderFlushTimeoutMs,
   });
   const queue = new LiveRequestQueue();
   const run = collect(

@@ -75,9 +75,16 @@ export class ScriptedLiveModel implements LiveModel {
   readonly requests: LiveConnectRequest[] = [];
   /** When set, the next connect rejects with it. */
   failNextConnect: Error | undefined;
+  /** Each connect takes the first of these (if any) and rejects with it. */
+  readonly failConnects: Error[] = [];
+  /** While set, connects wait for it (a reconnect in progress). */
+  gate: Promise<void> | undefined;
 
   async connect(request: LiveConnectRequest): Promise<LiveConnection> {
     this.requests.push(request);
+    await this.gate;
+    const failure = this.failConnects.shift();
+    if (failure) throw failure;
     if (this.failNextConnect) {
       const error = this.failNextConnect;
       this.failNextConnect = undefined;
