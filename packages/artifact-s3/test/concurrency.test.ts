@@ -156,4 +156,26 @@ describe('concurrent saves of one filename', () => {
     expect(dropped).toBe(true);
     expect(await service.listVersions({ ...scope, filename: 'f' })).toEqual([0]);
   });
+
+  it('a 409 ConditionalRequestConflict (a rival write still in flight) retries the same version, not the next', async () => {
+    const c = client(gate.endpoint);
+    let conflicts = 0;
+    c.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutObjectCommand' && !isProbeRequest(args.input) && conflicts < 2) {
+          conflicts++;
+          throw Object.assign(new Error('A conflicting conditional operation is in progress'), {
+            name: 'ConditionalRequestConflict',
+            $metadata: { httpStatusCode: 409, attempts: 1 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'conflictTwice' },
+    );
+    const service = new S3ArtifactService({ bucket: BUCKET, client: c, prefix: `race-${randomUUID()}` });
+    expect(await service.saveArtifact({ ...scope, filename: 'f', artifact: { text: 'x' } })).toBe(0);
+    expect(conflicts).toBe(2);
+    expect(await service.listVersions({ ...scope, filename: 'f' })).toEqual([0]);
+  });
 });
