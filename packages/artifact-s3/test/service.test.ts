@@ -1,6 +1,7 @@
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvalidArgumentError } from '@earshot/core';
 import { describe, expect, it } from 'vitest';
+import { createS3ArtifactService, S3ArtifactService } from '../src/index.js';
 import { bytesPart, scope, useS3rver } from './helpers/fixture.js';
 import { BUCKET } from './helpers/s3rver.js';
 
@@ -193,5 +194,25 @@ describe('S3ArtifactService on s3rver', () => {
     expect(await service.loadArtifact(req)).toBeUndefined();
     expect(await service.listVersions(req)).toEqual([]);
     await service.deleteArtifact(req);
+  });
+
+  it('checks its options; createS3ArtifactService is the same as new', async () => {
+    const bad = [
+      { bucket: '' },
+      { bucket: 'b', multipartPartSizeBytes: 1024 },
+      { bucket: 'b', maxSaveAttempts: 0 },
+      { bucket: 'b', prefix: 'a\nb' },
+      { bucket: 'b', conditionalWrites: 'maybe' as 'probe' },
+    ];
+    for (const options of bad) {
+      expect(() => new S3ArtifactService({ ...options, client: s3.client })).toThrow(InvalidArgumentError);
+    }
+    const service = createS3ArtifactService({
+      bucket: BUCKET,
+      client: s3.client,
+      prefix: `t-factory-${Date.now()}`,
+    });
+    expect(service).toBeInstanceOf(S3ArtifactService);
+    expect(await service.saveArtifact({ ...scope, filename: 'f', artifact: { text: 'x' } })).toBe(0);
   });
 });
