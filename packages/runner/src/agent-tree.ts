@@ -72,7 +72,8 @@ export class AgentTree {
 
   private node(agent: LlmAgent): Node {
     const node = this.nodes.get(agent.name);
-    if (!node || node.agent !== agent) throw new InvalidArgumentError(`agent ${agent.name} is not in the tree`);
+    if (!node || node.agent !== agent)
+      throw new InvalidArgumentError(`agent ${agent.name} is not in the tree`);
     return node;
   }
 
@@ -106,7 +107,9 @@ function transferTool(targets: readonly LlmAgent[]): FunctionTool {
     },
     execute: ({ agent_name }, context) => {
       if (typeof agent_name !== 'string' || !names.includes(agent_name)) {
-        throw new Error(`cannot transfer to ${JSON.stringify(agent_name)}; agents available: ${names.join(', ')}`);
+        throw new Error(
+          `cannot transfer to ${JSON.stringify(agent_name)}; agents available: ${names.join(', ')}`,
+        );
       }
       context.actions.transferToAgent = agent_name;
       return { transferred_to: agent_name };

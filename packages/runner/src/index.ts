@@ -12,6 +12,7 @@ export type {
 } from './live-model.js';
 export { type LiveRequest, LiveRequestQueue } from './live-request-queue.js';
 export { LlmAgent, type LlmAgentOptions } from './llm-agent.js';
+export { DEFAULT_RECONNECT, type ReconnectOptions } from './reconnect-policy.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_RECORDER_FLUSH_TIMEOUT_MS,
@@ -20,5 +21,4 @@ export {
   Runner,
   type RunnerOptions,
 } from './runner.js';
-export { DEFAULT_RECONNECT, type ReconnectOptions } from './reconnect-policy.js';
 export type { ToolArtifacts, ToolContext, ToolState } from './tool-context.js';

@@ -3,7 +3,6 @@ import {
   type AudioFlushReason,
   type AudioRecorder,
   createEvent,
-  EarshotError,
   type Event,
   LIVE_RESUMPTION_HANDLE_KEY,
   LiveConnectionError,
@@ -12,21 +11,21 @@ import {
   type Session,
   type SessionService,
 } from '@earshot/core';
-import type { Content, FunctionCall, SessionResumptionConfig } from '@google/genai';
+import type { Content, SessionResumptionConfig } from '@google/genai';
 import { type AgentTree, LIVE_AGENT_KEY } from './agent-tree.js';
 import { AsyncQueue } from './async-queue.js';
 import { AudioRecording, type RecordingResult } from './audio-recording.js';
 import { ConnectionOpener, type OpenedConnection } from './connection-opener.js';
-import { EventSink, messageOf, PersistFailure } from './event-sink.js';
+import { EventSink, messageOf } from './event-sink.js';
 import { InputPump } from './input-pump.js';
 import type { LiveCloseInfo, LiveConnection, LiveModelMessage } from './live-model.js';
 import type { LiveRequest, LiveRequestQueue } from './live-request-queue.js';
 import type { LlmAgent } from './llm-agent.js';
 import { LiveMessageMapper } from './message-mapper.js';
 import { isReconnectableClose, type ReconnectPolicy } from './reconnect-policy.js';
-import { ToolAnswerRouter, type ToolBatch } from './tool-batches.js';
-import { createToolContext } from './tool-context.js';
-import { type ToolBatchOutcome, ToolExecutor } from './tool-executor.js';
+import { endRun } from './run-ending.js';
+import { LiveTools, type ToolBatch } from './tool-batches.js';
+import type { ToolBatchOutcome } from './tool-executor.js';
 
 export interface LiveRunOptions {
   appName: string;
@@ -77,11 +76,9 @@ export class LiveRun {
   private readonly input: InputPump;
   private readonly mapper: LiveMessageMapper;
   private readonly opener: ConnectionOpener;
-  private readonly answers = new ToolAnswerRouter();
   private readonly recording: AudioRecording | undefined;
-  private readonly executors: ToolExecutor[] = [];
   private agent: LlmAgent;
-  private tools: ToolExecutor;
+  private readonly tools: LiveTools;
   private connection: LiveConnection | undefined;
   private connectionId = 0;
   /** Messages of older connections are still handled, except across a transfer. */
@@ -91,15 +88,24 @@ export class LiveRun {
   private connectionGone = false;
   private inputClosed = false;
   private stopRequested = false;
-  private toolBatches = 0;
   private pendingFlushes = 0;
   private processing: Promise<void> | undefined;
 
   constructor(options: LiveRunOptions) {
     this.options = options;
     this.agent = options.agent;
-    this.mapper = new LiveMessageMapper({ invocationId: options.invocationId, agentName: options.agent.name });
-    this.tools = this.toolExecutorFor(options.agent);
+    this.mapper = new LiveMessageMapper({
+      invocationId: options.invocationId,
+      agentName: options.agent.name,
+    });
+    this.tools = new LiveTools(
+      {
+        ...options,
+        onSettled: (batch, outcome) => this.inbox.push({ kind: 'toolsDone', batch, outcome }),
+        onFailure: (error) => this.inbox.push({ kind: 'failure', error }),
+      },
+      options.agent,
+    );
     this.sink = new EventSink({
       ...options,
       activeAgent: () => (options.tree.hasTransfers ? this.agent.name : undefined),
@@ -153,6 +159,7 @@ export class LiveRun {
   async stop(): Promise<void> {
     this.stopRequested = true;
     this.stopping.abort();
+    this.tools.abortAll();
     this.inbox.push({ kind: 'wake' });
     await this.processing;
   }
@@ -204,7 +211,6 @@ export class LiveRun {
         this.inputClosed = true;
         break;
       case 'toolsDone':
-        this.toolBatches -= 1;
         await this.handleToolsDone(signal.batch, signal.outcome);
         break;
       case 'recording':
@@ -218,16 +224,21 @@ export class LiveRun {
     }
     // Closing the queue ends the run once the work in flight is done; the server is not awaited.
     const inputDone = this.inputClosed || (this.connectionGone && this.options.queue.isClosed);
-    return inputDone && this.toolBatches === 0 && this.pendingFlushes === 0;
+    return inputDone && this.tools.inFlight === 0 && this.pendingFlushes === 0;
   }
 
   private async handleMessage(message: LiveModelMessage, fromCurrent: boolean): Promise<void> {
     const mapped = this.mapper.map(message);
     if (mapped.cancelledCallIds.length > 0) this.tools.cancel(mapped.cancelledCallIds);
     for (const { event, boundary, toolCalls } of mapped.events) {
-      if (event.liveSessionResumptionUpdate) this.sink.noteResumptionUpdate(event.liveSessionResumptionUpdate);
+      if (event.liveSessionResumptionUpdate)
+        this.sink.noteResumptionUpdate(event.liveSessionResumptionUpdate);
       // Calls from a connection being replaced cannot be answered on it any more.
-      if (toolCalls) this.startTools(toolCalls, fromCurrent ? this.connection : undefined);
+      if (toolCalls) {
+        const origin = fromCurrent ? this.connection : undefined;
+        const generation = this.sink.handleGeneration;
+        this.tools.start(toolCalls, { agent: this.agent, origin, generation, answered: false });
+      }
       if (this.recording) {
         for (const part of event.content?.parts ?? []) {
           if (part.inlineData?.mimeType?.toLowerCase().startsWith('audio/')) {
@@ -275,7 +286,10 @@ export class LiveRun {
     const generation = this.sink.handleGeneration;
     const resumption = { ...this.options.runConfig.sessionResumption, handle: this.sink.resumptionHandle };
     this.detachConnection('reconnect');
-    this.adopt(await this.opener.replace(this.targetFor(this.agent, resumption), this.worthConnecting), generation);
+    this.adopt(
+      await this.opener.replace(this.targetFor(this.agent, resumption), this.worthConnecting),
+      generation,
+    );
   }
 
   /** Another agent: its own instruction, tools and Gemini session (never the other agent's handle). */
@@ -284,7 +298,7 @@ export class LiveRun {
     this.acceptFrom = Number.POSITIVE_INFINITY; // the old agent's late messages are dropped
     this.agent = target;
     this.mapper.agentName = target.name;
-    this.tools = this.toolExecutorFor(target);
+    this.tools.useAgent(target);
     this.sink.forgetHandle();
     this.opener.proven();
     const { handle: _stale, ...resumption } = this.options.runConfig.sessionResumption ?? {};
@@ -314,7 +328,7 @@ export class LiveRun {
     this.connectionGone = false;
     this.resumedGeneration = resumedGeneration;
     this.input.connectTo(opened.connection);
-    this.answers.route(this.current());
+    this.tools.route(this.current());
   }
 
   private current() {
@@ -327,37 +341,8 @@ export class LiveRun {
     return { agent, instruction: tree.instructionOf(agent), tools: tree.toolsOf(agent), sessionResumption };
   }
 
-  private startTools(calls: FunctionCall[], origin: LiveConnection | undefined): void {
-    const batch: ToolBatch = {
-      agent: this.agent,
-      origin,
-      generation: this.sink.handleGeneration,
-      answered: false,
-    };
-    this.toolBatches += 1;
-    this.tools.run(calls).then(
-      (outcome) => {
-        // Answer the model as soon as the batch settles; the events follow through the inbox.
-        try {
-          const { origin } = batch;
-          if (outcome.responses.length > 0 && !this.stopRequested && origin && !origin.isClosed) {
-            origin.sendToolResponse({ functionResponses: outcome.responses });
-            batch.answered = true;
-          }
-          this.inbox.push({ kind: 'toolsDone', batch, outcome });
-        } catch (error) {
-          this.inbox.push({ kind: 'failure', error });
-        }
-      },
-      (error: unknown) => this.inbox.push({ kind: 'failure', error }),
-    );
-  }
-
   private async handleToolsDone(batch: ToolBatch, outcome: ToolBatchOutcome): Promise<void> {
-    if (!this.stopRequested) {
-      this.answers.hold(batch, outcome);
-      this.answers.route(this.current());
-    }
+    this.tools.settled(batch, outcome, this.current());
     const { responses, actions } = outcome;
     if (responses.length === 0) return;
     const target = this.transferTarget(batch, actions.transferToAgent);
@@ -405,107 +390,34 @@ export class LiveRun {
     if (request.kind === 'content') this.inbox.push({ kind: 'userContent', content: request.content });
   }
 
-  /** Ends the run: stop input and tools, close the model, save the handle, flush the recorder. */
+  /** Ends the run: stop input and tools, close the model, then its last events (see `endRun`). */
   private async shutdown(failure: unknown): Promise<void> {
     this.stopping.abort();
     this.input.stop();
-    for (const executor of this.executors) executor.abortAll();
+    this.tools.abortAll();
     this.connection?.close();
     this.options.queue.detach(this);
-    // After a failed append nothing more is appended: what is left is only yielded.
-    const storeFailed = failure instanceof PersistFailure;
-    let error = storeFailed ? (failure as PersistFailure).error : failure;
-    if (error !== undefined) {
-      // The error event also saves a handle no turn boundary saved yet.
-      const errorEvent = this.errorEvent(codeOf(error), messageOf(error));
-      // The run's error stays the original one even if appending its error event fails too.
-      if (storeFailed) this.sink.yieldOnly(errorEvent);
-      else await this.emitOrYield(errorEvent);
-    } else {
-      const delta = this.sink.takeUnsavedHandle();
-      const { invocationId } = this.options;
-      const final = delta && createEvent({ invocationId, author: this.agent.name, actions: { stateDelta: delta } });
-      if (final) error = await this.emitOrFail(() => this.sink.emit(final) ?? Promise.resolve(), error);
-    }
-    if (this.recording) {
-      this.recording.flush('end');
-      const { recorderFlushTimeoutMs } = this.options;
-      if (!(await this.recording.settledWithin(recorderFlushTimeoutMs))) {
-        const message = `audio recorder did not finish within ${recorderFlushTimeoutMs} ms; its pending output is dropped`;
-        const timedOut = this.errorEvent('AUDIO_RECORDING', message);
-        if (storeFailed) this.sink.yieldOnly(timedOut);
-        else error = await this.emitOrFail(() => this.sink.emit(timedOut) ?? Promise.resolve(), error);
-      }
-      for (const signal of this.inbox.drain()) {
-        if (signal.kind !== 'recording') continue;
-        if (storeFailed) for (const event of signal.result.events) this.sink.yieldOnly(event);
-        else error = await this.emitOrFail(() => this.emitRecording(signal.result), error);
-      }
-    }
+    const error = await endRun(failure, {
+      sink: this.sink,
+      recording: this.recording,
+      invocationId: this.options.invocationId,
+      agentName: this.agent.name,
+      recorderFlushTimeoutMs: this.options.recorderFlushTimeoutMs,
+      takeRecordings: () =>
+        this.inbox.drain().flatMap((signal) => (signal.kind === 'recording' ? [signal.result] : [])),
+      emitRecording: (result) => this.emitRecording(result),
+    });
     this.inbox.close();
     if (error === undefined) this.output.close();
     else this.output.fail(error);
   }
 
-  /** Emits the run's error event; if even that cannot be appended, it is still yielded. */
-  private async emitOrYield(event: Event): Promise<void> {
-    try {
-      await this.sink.emit(event);
-    } catch {
-      this.sink.yieldOnly(event);
-    }
-  }
-
-  /** Emits during shutdown; a failed append becomes the run's error if it had none. */
-  private async emitOrFail(emitting: () => Promise<void>, error: unknown): Promise<unknown> {
-    try {
-      await emitting();
-      return error;
-    } catch (thrown) {
-      if (error !== undefined) return error;
-      const failure = thrown instanceof PersistFailure ? thrown.error : thrown;
-      this.sink.yieldOnly(this.errorEvent(codeOf(failure), messageOf(failure)));
-      return failure;
-    }
-  }
-
   private errorEvent(errorCode: string, errorMessage: string): Event {
-    return createEvent({
-      invocationId: this.options.invocationId,
-      author: this.agent.name,
-      errorCode,
-      errorMessage,
-    });
-  }
-
-  private toolExecutorFor(agent: LlmAgent): ToolExecutor {
-    const { appName, session, invocationId, artifactService, toolTimeoutMs, tree } = this.options;
-    const executor = new ToolExecutor({
-      tools: tree.toolsOf(agent),
-      defaultTimeoutMs: toolTimeoutMs,
-      makeContext: ({ call, toolName, signal }) =>
-        createToolContext({
-          toolName,
-          functionCallId: call.id,
-          invocationId,
-          agentName: agent.name,
-          appName,
-          userId: session.userId,
-          sessionId: session.id,
-          signal,
-          sessionState: session.state,
-          artifactService,
-        }),
-    });
-    this.executors.push(executor);
-    return executor;
+    const { invocationId } = this.options;
+    return createEvent({ invocationId, author: this.agent.name, errorCode, errorMessage });
   }
 }
 
 function isSetupOnly(message: LiveModelMessage): boolean {
   return Object.keys(message).every((key) => key === 'setupComplete');
-}
-
-function codeOf(error: unknown): string {
-  return error instanceof EarshotError ? error.code : 'INTERNAL';
 }

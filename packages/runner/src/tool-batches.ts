@@ -1,11 +1,15 @@
+import type { ArtifactService, Session } from '@earshot/core';
+import type { FunctionCall } from '@google/genai';
+import type { AgentTree } from './agent-tree.js';
 import type { LiveConnection } from './live-model.js';
 import type { LlmAgent } from './llm-agent.js';
-import type { ToolBatchOutcome } from './tool-executor.js';
+import { createToolContext } from './tool-context.js';
+import { type ToolBatchOutcome, ToolExecutor } from './tool-executor.js';
 
 /** The function calls of one `toolCall` message, and where they came from. */
 export interface ToolBatch {
   agent: LlmAgent;
-  /** The connection the calls arrived on. */
+  /** The connection the calls arrived on (undefined: one being replaced). */
   origin: LiveConnection | undefined;
   /** `EventSink.handleGeneration` when the calls arrived: a newer handle knows about them. */
   generation: number;
@@ -24,32 +28,122 @@ export interface CurrentConnection {
   resumedGeneration: number;
 }
 
-/**
- * Sends tool answers whose connection died before they were ready. A resumed Gemini session
- * knows exactly the calls that arrived before the handle it resumed from: those answers go to
- * the new connection (the model waits for them); answers to calls the resumed session never
- * made — newer than its handle, or made by an agent the run has since transferred away from —
- * are not sent anywhere (the model would reject an unknown call id). Their events are yielded
- * and persisted either way: the tool did run.
- */
-export class ToolAnswerRouter {
-  private waiting: Array<{ batch: ToolBatch; outcome: ToolBatchOutcome }> = [];
+export interface LiveToolsOptions {
+  tree: AgentTree;
+  appName: string;
+  session: Session;
+  invocationId: string;
+  artifactService: ArtifactService | undefined;
+  toolTimeoutMs: number;
+  /** A batch settled (answered on its own connection if that was still open). */
+  onSettled: (batch: ToolBatch, outcome: ToolBatchOutcome) => void;
+  onFailure: (error: unknown) => void;
+}
 
-  /** A batch settled while its connection was closed: answer it once a connection qualifies. */
-  hold(batch: ToolBatch, outcome: ToolBatchOutcome): void {
-    if (!batch.answered && outcome.responses.length > 0) this.waiting.push({ batch, outcome });
+/**
+ * Runs the tool calls of a run, for whichever agent is speaking, and routes their answers.
+ * An answer goes out on the connection its call arrived on, the moment the batch settles. If
+ * that connection died first, a resumed Gemini session knows exactly the calls that arrived
+ * before the handle it resumed from: those answers go to the new connection (the model waits
+ * for them); answers to calls the resumed session never made — newer than its handle, or made
+ * by an agent the run has since transferred away from — are not sent anywhere (the model would
+ * reject an unknown call id). Their events are yielded and persisted either way: the tool ran.
+ */
+export class LiveTools {
+  private readonly options: LiveToolsOptions;
+  private readonly executors: ToolExecutor[] = [];
+  private executor: ToolExecutor;
+  private unanswered: Array<{ batch: ToolBatch; outcome: ToolBatchOutcome }> = [];
+  private batches = 0;
+  private stopped = false;
+
+  constructor(options: LiveToolsOptions, agent: LlmAgent) {
+    this.options = options;
+    this.executor = this.executorFor(agent);
   }
 
-  /** Sends what `current` is waiting for and forgets what it will never wait for. */
+  /** Batches started and not yet handed to `settled`. */
+  get inFlight(): number {
+    return this.batches;
+  }
+
+  /** From now on calls run with this agent's tools (after a transfer). */
+  useAgent(agent: LlmAgent): void {
+    this.executor = this.executorFor(agent);
+  }
+
+  start(calls: FunctionCall[], batch: ToolBatch): void {
+    this.batches += 1;
+    this.executor.run(calls).then(
+      (outcome) => {
+        // Answer the model as soon as the batch settles; the events follow through the inbox.
+        try {
+          const { origin } = batch;
+          if (outcome.responses.length > 0 && !this.stopped && origin && !origin.isClosed) {
+            origin.sendToolResponse({ functionResponses: outcome.responses });
+            batch.answered = true;
+          }
+          this.options.onSettled(batch, outcome);
+        } catch (error) {
+          this.options.onFailure(error);
+        }
+      },
+      (error: unknown) => this.options.onFailure(error),
+    );
+  }
+
+  /** The run took the batch's outcome: answer it on `current` if that session waits for it. */
+  settled(batch: ToolBatch, outcome: ToolBatchOutcome, current: CurrentConnection | undefined): void {
+    this.batches -= 1;
+    if (this.stopped) return;
+    if (!batch.answered && outcome.responses.length > 0) this.unanswered.push({ batch, outcome });
+    this.route(current);
+  }
+
+  /** A new connection is current: send what it waits for, forget what it never will. */
   route(current: CurrentConnection | undefined): void {
     if (current === undefined || current.connection.isClosed) return;
     const { connection, agent, resumedGeneration } = current;
-    for (const { batch, outcome } of this.waiting) {
+    for (const { batch, outcome } of this.unanswered) {
       if (batch.agent === agent && batch.origin !== connection && resumedGeneration > batch.generation) {
         connection.sendToolResponse({ functionResponses: outcome.responses });
         batch.answered = true;
       }
     }
-    this.waiting = [];
+    this.unanswered = [];
+  }
+
+  /** The model withdrew these calls of the speaking agent. */
+  cancel(ids: readonly string[]): void {
+    this.executor.cancel(ids);
+  }
+
+  /** The run is stopping: abort every call of every agent; nothing more is answered. */
+  abortAll(): void {
+    this.stopped = true;
+    for (const executor of this.executors) executor.abortAll();
+  }
+
+  private executorFor(agent: LlmAgent): ToolExecutor {
+    const { tree, appName, session, invocationId, artifactService, toolTimeoutMs } = this.options;
+    const executor = new ToolExecutor({
+      tools: tree.toolsOf(agent),
+      defaultTimeoutMs: toolTimeoutMs,
+      makeContext: ({ call, toolName, signal }) =>
+        createToolContext({
+          toolName,
+          functionCallId: call.id,
+          invocationId,
+          agentName: agent.name,
+          appName,
+          userId: session.userId,
+          sessionId: session.id,
+          signal,
+          sessionState: session.state,
+          artifactService,
+        }),
+    });
+    this.executors.push(executor);
+    return executor;
   }
 }

@@ -109,7 +109,12 @@ async function runConversation(
 }
 
 /** `count` distinct fault points after the first handle, none where a killed socket would eat a tool answer. */
-function pickFaults(steps: ConversationStep[], count: number, seed: number, kinds: Fault[]): Map<number, Fault> {
+function pickFaults(
+  steps: ConversationStep[],
+  count: number,
+  seed: number,
+  kinds: Fault[],
+): Map<number, Fault> {
   const random = seededRandom(seed);
   const faults = new Map<number, Fault>();
   const firstHandle = steps.findIndex((s) => 'send' in s && JSON.stringify(s.send).includes('"h-1"'));
@@ -123,7 +128,11 @@ function pickFaults(steps: ConversationStep[], count: number, seed: number, kind
   return faults;
 }
 
-function expectSameAsWithoutFaults(faulty: ConversationResult, clean: ConversationResult, faults: number): void {
+function expectSameAsWithoutFaults(
+  faulty: ConversationResult,
+  clean: ConversationResult,
+  faults: number,
+): void {
   expect(faulty.error).toBeUndefined();
   expect(faulty.problems).toEqual([]);
   expect(faulty.injected).toHaveLength(faults);
@@ -145,13 +154,16 @@ describe('a live run survives its connections (real SDK, FakeLiveServer)', { tim
     expect(clean.stored.map((e) => kindOf(e as Event))).toContain('call');
   });
 
-  it.each([1, 2, 3])('abnormal closes (1006, 1011) at seeded random points of a turn (seed %i)', async (seed) => {
-    const turns = 4;
-    const faults = pickFaults(conversationSteps(turns), 4, seed, ['terminate', 1011]);
-    const clean = await runConversation(turns, new Map());
-    const faulty = await runConversation(turns, faults, seed % 2 === 0 ? 'text' : 'binary');
-    expectSameAsWithoutFaults(faulty, clean, faults.size);
-  });
+  it.each([1, 2, 3])(
+    'abnormal closes (1006, 1011) at seeded random points of a turn (seed %i)',
+    async (seed) => {
+      const turns = 4;
+      const faults = pickFaults(conversationSteps(turns), 4, seed, ['terminate', 1011]);
+      const clean = await runConversation(turns, new Map());
+      const faulty = await runConversation(turns, faults, seed % 2 === 0 ? 'text' : 'binary');
+      expectSameAsWithoutFaults(faulty, clean, faults.size);
+    },
+  );
 
   it('goAway followed by a close: the runner moves at once, the close hits the old connection', async () => {
     const turns = 2;

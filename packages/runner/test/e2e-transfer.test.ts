@@ -19,9 +19,9 @@ afterEach(async () => {
 });
 
 const declarationNames = (conn: FakeLiveConnection) =>
-  ((conn.setup?.tools as Array<{ functionDeclarations?: Array<{ name: string }> }> | undefined) ?? []).flatMap(
-    (tool) => (tool.functionDeclarations ?? []).map((d) => d.name),
-  );
+  (
+    (conn.setup?.tools as Array<{ functionDeclarations?: Array<{ name: string }> }> | undefined) ?? []
+  ).flatMap((tool) => (tool.functionDeclarations ?? []).map((d) => d.name));
 const instructionOf = (conn: FakeLiveConnection) =>
   (conn.setup?.systemInstruction as { parts?: Array<{ text?: string }> } | undefined)?.parts?.[0]?.text ?? '';
 
@@ -35,9 +35,23 @@ describe('agent transfer through the real SDK', { timeout: 60_000 }, () => {
         httpOptions: { baseUrl: server.baseUrl, apiVersion: 'v1beta' },
       }),
     );
-    const invoice = new FunctionTool({ name: 'get_invoice', description: 'An invoice', execute: () => ({ total: 3 }) });
-    const billing = new LlmAgent({ name: 'billing', model, instruction: 'Answer billing questions.', tools: [invoice] });
-    const concierge = new LlmAgent({ name: 'concierge', model, instruction: 'Route the caller.', subAgents: [billing] });
+    const invoice = new FunctionTool({
+      name: 'get_invoice',
+      description: 'An invoice',
+      execute: () => ({ total: 3 }),
+    });
+    const billing = new LlmAgent({
+      name: 'billing',
+      model,
+      instruction: 'Answer billing questions.',
+      tools: [invoice],
+    });
+    const concierge = new LlmAgent({
+      name: 'concierge',
+      model,
+      instruction: 'Route the caller.',
+      subAgents: [billing],
+    });
     const recorder = new TestRecorder();
     const sessionService = new InMemorySessionService();
     const runner = new Runner({ appName: 'app', agent: concierge, sessionService, audioRecorder: recorder });
@@ -51,7 +65,12 @@ describe('agent transfer through the real SDK', { timeout: 60_000 }, () => {
     const bytesSent = () => sent.reduce((n, pcm) => n + pcm.length, 0);
     const allReceived = () => Buffer.concat(server?.connections.map((c) => c.receivedAudio()) ?? []);
     const run = collect(
-      runner.runLive({ userId: 'u1', sessionId: 's1', liveRequestQueue: queue, runConfig: { saveLiveAudio: true } }),
+      runner.runLive({
+        userId: 'u1',
+        sessionId: 's1',
+        liveRequestQueue: queue,
+        runConfig: { saveLiveAudio: true },
+      }),
     );
 
     /** The current agent hands over to `target`; the caller speaks while the runner switches. */
@@ -101,7 +120,8 @@ describe('agent transfer through the real SDK', { timeout: 60_000 }, () => {
     expect(server.connections).toHaveLength(3);
     expect(allReceived().equals(Buffer.concat(sent))).toBe(true);
     expect(server.connections.map((c) => c.receivedAudio().length)).toEqual([1, 3, 2].map((n) => n * 640));
-    const stored = (await sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' }))?.events ?? [];
+    const stored =
+      (await sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' }))?.events ?? [];
     expect(stored.filter((e) => kindOf(e) === 'audio-file')).toHaveLength(4); // one per input flush
     expect(stored.filter((e) => kindOf(e) !== 'audio-file').map((e) => [e.author, kindOf(e)])).toEqual([
       ['concierge', 'call'],

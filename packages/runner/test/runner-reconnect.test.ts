@@ -141,7 +141,9 @@ describe('reconnecting with the resumption handle (scripted model)', () => {
     open();
     model.gate = undefined;
     const second = await model.nextConnection(1);
-    await second.waitForSent((item) => item.kind === 'realtime' && 'audio' in item.input && item.input.audio.data === audio(3).data);
+    await second.waitForSent(
+      (item) => item.kind === 'realtime' && 'audio' in item.input && item.input.audio.data === audio(3).data,
+    );
     queue.close();
     await run.done;
     expect(conn.sent).toEqual([{ kind: 'realtime', input: { audio: audio(1) } }]);
@@ -173,7 +175,11 @@ describe('reconnecting with the resumption handle (scripted model)', () => {
     let open = () => {};
     const consuming = (async () => {
       const queue = new LiveRequestQueue();
-      for await (const event of runner.runLive({ userId: USER, sessionId: SESSION, liveRequestQueue: queue })) {
+      for await (const event of runner.runLive({
+        userId: USER,
+        sessionId: SESSION,
+        liveRequestQueue: queue,
+      })) {
         if (!event.liveSessionResumptionUpdate) continue;
         model.gate = new Promise((resolve) => {
           open = resolve;
@@ -291,7 +297,9 @@ describe('tool calls whose connection died', () => {
     const second = await model.nextConnection(1);
     finish();
     const answer = await second.waitForSent((item) => item.kind === 'toolResponse');
-    expect(answer).toMatchObject({ functionResponses: [{ id: 'c1', name: 'lookup', response: { output: 'found' } }] });
+    expect(answer).toMatchObject({
+      functionResponses: [{ id: 'c1', name: 'lookup', response: { output: 'found' } }],
+    });
     await run.waitFor(isKind('response'));
     queue.close();
     await run.done;
@@ -308,7 +316,10 @@ describe('tool calls whose connection died', () => {
       reconnect: fast,
       tools: [slowTool(gate)],
     });
-    conn.receive(frames.resumptionUpdate('before-call'), frames.toolCall([{ id: 'c1', name: 'lookup', args: {} }]));
+    conn.receive(
+      frames.resumptionUpdate('before-call'),
+      frames.toolCall([{ id: 'c1', name: 'lookup', args: {} }]),
+    );
     await run.waitFor(isKind('call'));
     conn.drop({ code: 1011 });
     const second = await model.nextConnection(1);
@@ -321,4 +332,3 @@ describe('tool calls whose connection died', () => {
     expect(await storedKinds()).toEqual(['call', 'response', 'other']);
   });
 });
-

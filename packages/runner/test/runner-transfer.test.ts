@@ -1,4 +1,9 @@
-import { type Event, InMemorySessionService, InvalidArgumentError, LIVE_RESUMPTION_HANDLE_KEY } from '@earshot/core';
+import {
+  type Event,
+  InMemorySessionService,
+  InvalidArgumentError,
+  LIVE_RESUMPTION_HANDLE_KEY,
+} from '@earshot/core';
 import { liveServerFrames as frames } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
 import { LIVE_AGENT_KEY, TRANSFER_TOOL_NAME } from '../src/agent-tree.js';
@@ -11,10 +16,16 @@ import { ScriptedLiveModel } from './helpers/scripted-live-model.js';
 
 const isKind = (kind: string) => (event: Event) => kindOf(event) === kind;
 const transferCall = (id: string, agentName: unknown) =>
-  frames.toolCall([{ id, name: TRANSFER_TOOL_NAME, args: { agent_name: agentName } as Record<string, unknown> }]);
+  frames.toolCall([
+    { id, name: TRANSFER_TOOL_NAME, args: { agent_name: agentName } as Record<string, unknown> },
+  ]);
 
 function agents(model: ScriptedLiveModel) {
-  const invoice = new FunctionTool({ name: 'get_invoice', description: 'An invoice', execute: () => ({ total: 3 }) });
+  const invoice = new FunctionTool({
+    name: 'get_invoice',
+    description: 'An invoice',
+    execute: () => ({ total: 3 }),
+  });
   const billing = new LlmAgent({
     name: 'billing',
     model,
@@ -22,7 +33,12 @@ function agents(model: ScriptedLiveModel) {
     description: 'Handles invoices',
     tools: [invoice],
   });
-  const concierge = new LlmAgent({ name: 'concierge', model, instruction: 'Route the caller.', subAgents: [billing] });
+  const concierge = new LlmAgent({
+    name: 'concierge',
+    model,
+    instruction: 'Route the caller.',
+    subAgents: [billing],
+  });
   return { concierge, billing };
 }
 
@@ -67,14 +83,20 @@ describe('transferToAgent (scripted model)', () => {
     expect(conn.sent).toEqual([
       {
         kind: 'toolResponse',
-        functionResponses: [{ id: 't1', name: TRANSFER_TOOL_NAME, response: { output: { transferred_to: 'billing' } } }],
+        functionResponses: [
+          { id: 't1', name: TRANSFER_TOOL_NAME, response: { output: { transferred_to: 'billing' } } },
+        ],
       },
     ]);
     expect(conn.isClosed).toBe(true);
     // Its own instruction and tools, and never the other agent's handle.
     expect(second.config.sessionResumption).toEqual({});
-    expect(second.config.systemInstruction).toMatch(/^Answer billing questions\.\n\n.*\n- concierge \(the agent that handed/);
-    const names = second.config.tools?.flatMap((t) => ('functionDeclarations' in t ? t.functionDeclarations ?? [] : []));
+    expect(second.config.systemInstruction).toMatch(
+      /^Answer billing questions\.\n\n.*\n- concierge \(the agent that handed/,
+    );
+    const names = second.config.tools?.flatMap((t) =>
+      'functionDeclarations' in t ? (t.functionDeclarations ?? []) : [],
+    );
     expect(names?.map((d) => d.name)).toEqual(['get_invoice', TRANSFER_TOOL_NAME]);
     second.receive(frames.outputTranscription('Your invoice', true), frames.turnComplete());
     await run.waitFor(isKind('turnComplete'));
@@ -98,7 +120,10 @@ describe('transferToAgent (scripted model)', () => {
     ]);
     const responses = (await stored()).filter(isKind('response'));
     expect(responses.map((e) => e.actions.transferToAgent)).toEqual(['billing', 'concierge']);
-    expect(responses[0]?.actions.stateDelta).toEqual({ [LIVE_RESUMPTION_HANDLE_KEY]: null, [LIVE_AGENT_KEY]: 'billing' });
+    expect(responses[0]?.actions.stateDelta).toEqual({
+      [LIVE_RESUMPTION_HANDLE_KEY]: null,
+      [LIVE_AGENT_KEY]: 'billing',
+    });
   });
 
   it('a transfer to an unknown agent is an error answer, not a transfer', async () => {
@@ -125,7 +150,10 @@ describe('transferToAgent (scripted model)', () => {
     first.queue.close();
     await first.run.done;
     const session = await sessionService.getSession({ appName: APP, userId: USER, sessionId: SESSION });
-    expect(session?.state).toMatchObject({ [LIVE_RESUMPTION_HANDLE_KEY]: 'billing-h', [LIVE_AGENT_KEY]: 'billing' });
+    expect(session?.state).toMatchObject({
+      [LIVE_RESUMPTION_HANDLE_KEY]: 'billing-h',
+      [LIVE_AGENT_KEY]: 'billing',
+    });
     const model2 = new ScriptedLiveModel();
     const second = await startScriptedRun({
       model: model2,
@@ -146,12 +174,23 @@ describe('transferToAgent (scripted model)', () => {
     const model = new ScriptedLiveModel();
     const sessionService = new InMemorySessionService();
     const twin = new LlmAgent({ name: 'twin', model });
-    const root = new LlmAgent({ name: 'root', model, subAgents: [twin, new LlmAgent({ name: 'twin', model })] });
+    const root = new LlmAgent({
+      name: 'root',
+      model,
+      subAgents: [twin, new LlmAgent({ name: 'twin', model })],
+    });
     expect(() => new Runner({ appName: APP, agent: root, sessionService })).toThrow(InvalidArgumentError);
     const clash = new FunctionTool({ name: TRANSFER_TOOL_NAME, description: 'mine', execute: () => null });
     const withClash = new LlmAgent({ name: 'root', model, tools: [clash], subAgents: [twin] });
     expect(() => new Runner({ appName: APP, agent: withClash, sessionService })).toThrow(/reserved/);
     // Without a transfer target, the name is the agent's own business.
-    expect(() => new Runner({ appName: APP, agent: new LlmAgent({ name: 'solo', model, tools: [clash] }), sessionService })).not.toThrow();
+    expect(
+      () =>
+        new Runner({
+          appName: APP,
+          agent: new LlmAgent({ name: 'solo', model, tools: [clash] }),
+          sessionService,
+        }),
+    ).not.toThrow();
   });
 });

@@ -16,7 +16,10 @@ const runnerDir = fileURLToPath(new URL('../../runner/', import.meta.url));
 const childScript = fileURLToPath(new URL('./cross-process-child.ts', import.meta.url));
 // tsx comes with the runner's dev tools; its child tsconfig maps @earshot/core to the sources.
 const tsxLoader = pathToFileURL(
-  join(dirname(createRequire(join(runnerDir, 'package.json')).resolve('tsx/package.json')), 'dist/loader.mjs'),
+  join(
+    dirname(createRequire(join(runnerDir, 'package.json')).resolve('tsx/package.json')),
+    'dist/loader.mjs',
+  ),
 ).href;
 const childTsconfig = join(runnerDir, 'test/fixtures/tsconfig.child.json');
 const EXIT_LIMIT_MS = 40_000;
@@ -41,7 +44,11 @@ function startChild(mode: 'close' | 'hang', prefix: string): Child {
   const child = spawn(
     process.execPath,
     ['--import', tsxLoader, childScript, mode, live.baseUrl, fixture.server.url, prefix],
-    { cwd: packageDir, env: { ...process.env, TSX_TSCONFIG_PATH: childTsconfig }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: packageDir,
+      env: { ...process.env, TSX_TSCONFIG_PATH: childTsconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const lines: Array<Record<string, unknown>> = [];
   let pending = '';
@@ -72,7 +79,8 @@ function startChild(mode: 'close' | 'hang', prefix: string): Child {
 async function untilLine(child: Child, predicate: (line: Record<string, unknown>) => boolean): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (!child.lines.some(predicate)) {
-    if (Date.now() > deadline) throw new Error(`child never printed the expected line: ${JSON.stringify(child.lines)}`);
+    if (Date.now() > deadline)
+      throw new Error(`child never printed the expected line: ${JSON.stringify(child.lines)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -82,7 +90,9 @@ const stored = async (prefix: string) => {
   return (await service.getSession(key)) ?? undefined;
 };
 
-describe('a live session resumed by another Node process (RedisSessionService, FakeLiveServer)', { timeout: 90_000 }, () => {
+describe('a live session resumed by another Node process (RedisSessionService, FakeLiveServer)', {
+  timeout: 90_000,
+}, () => {
   it('the second process resumes the Gemini session from the handle the first one saved', async () => {
     const prefix = `xproc-${randomUUID()}:`;
     const first = startChild('close', prefix);

@@ -49,7 +49,8 @@ export interface ScriptedRun {
 export async function startScriptedRun(options: ScriptedRunOptions = {}): Promise<ScriptedRun> {
   const model = options.model ?? new ScriptedLiveModel();
   const agent =
-    options.agent ?? new LlmAgent({ name: 'helper', model, instruction: 'Be brief.', tools: options.tools ?? [] });
+    options.agent ??
+    new LlmAgent({ name: 'helper', model, instruction: 'Be brief.', tools: options.tools ?? [] });
   const sessionService = options.sessionService ?? new InMemorySessionService();
   const runner = new Runner({
     appName: APP,

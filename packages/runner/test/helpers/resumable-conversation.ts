@@ -1,4 +1,9 @@
-import { type FakeLiveConnection, type FakeLiveServer, liveServerFrames as frames, pcm16Tone } from '@earshot/testing';
+import {
+  type FakeLiveConnection,
+  type FakeLiveServer,
+  liveServerFrames as frames,
+  pcm16Tone,
+} from '@earshot/testing';
 import type { ObservedModel } from './observed-model.js';
 import { waitUntil } from './wait.js';
 
@@ -93,7 +98,8 @@ export class ResumableConversation {
       if ('send' in step) {
         for (const frame of step.send) {
           conn.send(frame);
-          const update = (frame as { sessionResumptionUpdate?: { newHandle?: string } }).sessionResumptionUpdate;
+          const update = (frame as { sessionResumptionUpdate?: { newHandle?: string } })
+            .sessionResumptionUpdate;
           if (update?.newHandle) this.lastHandle = update.newHandle;
         }
       } else if ('userSpeaks' in step) {
@@ -125,7 +131,9 @@ export class ResumableConversation {
       // A killed socket loses what it had not delivered yet: wait until the runner read everything.
       const index = conn.index;
       await waitUntil(() => (model.delivered[index] ?? 0) >= conn.sent.length, { what: 'frames read' });
-      await waitUntil(() => this.receivedAudio().length >= this.options.bytesSent(), { what: 'input in flight' });
+      await waitUntil(() => this.receivedAudio().length >= this.options.bytesSent(), {
+        what: 'input in flight',
+      });
       conn.terminate();
     } else {
       conn.close(fault, 'fault injected');
