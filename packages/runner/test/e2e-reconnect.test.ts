@@ -88,6 +88,8 @@ async function runConversation(
     await run.waitFor((e) => e.liveSessionResumptionUpdate?.newHandle === `h-${turns}`, 'the last handle');
     queue.close();
     const { error } = await run.done;
+    // The run closed its last connection: once the server saw every close, it has every frame.
+    await Promise.all(server.connections.map((conn) => conn.closed));
     const session = await sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' });
     const events = session?.events ?? [];
     return {
