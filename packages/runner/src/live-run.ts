@@ -88,7 +88,6 @@ export class LiveRun {
   private connectionGone = false;
   private inputClosed = false;
   private stopRequested = false;
-  private pendingFlushes = 0;
   private processing: Promise<void> | undefined;
 
   constructor(options: LiveRunOptions) {
@@ -214,7 +213,6 @@ export class LiveRun {
         await this.handleToolsDone(signal.batch, signal.outcome);
         break;
       case 'recording':
-        this.pendingFlushes -= 1;
         await this.emitRecording(signal.result);
         break;
       case 'failure':
@@ -222,9 +220,10 @@ export class LiveRun {
       case 'wake':
         break;
     }
-    // Closing the queue ends the run once the work in flight is done; the server is not awaited.
+    // Closing the queue ends the run once running tools are done; the server is not awaited.
+    // Pending recorder flushes are awaited by the end of the run, within its time limit.
     const inputDone = this.inputClosed || (this.connectionGone && this.options.queue.isClosed);
-    return inputDone && this.tools.inFlight === 0 && this.pendingFlushes === 0;
+    return inputDone && this.tools.inFlight === 0;
   }
 
   private async handleMessage(message: LiveModelMessage, fromCurrent: boolean): Promise<void> {
@@ -374,7 +373,6 @@ export class LiveRun {
 
   private flushRecording(reason: AudioFlushReason): void {
     if (!this.recording) return;
-    this.pendingFlushes += 1;
     this.recording.flush(reason);
   }
 

@@ -67,6 +67,23 @@ describe('a Node process running a live run exits on its own', { timeout: 60_000
     expect((await conn.closed).byClient).toBe(true);
   });
 
+  it('after a run that reconnected (no backoff timer or old socket left behind)', async () => {
+    server = await FakeLiveServer.start({ frames: 'binary' });
+    const child = runChild('reconnect', server.baseUrl);
+    const first = await server.nextConnection({ timeoutMs: 20_000 });
+    first.sendResumptionUpdate('h1');
+    await first.waitFor(clientFrameIs.audio, { timeoutMs: 20_000 });
+    first.terminate();
+    const second = await server.nextConnection({ timeoutMs: 20_000 });
+    expect(second.setup?.sessionResumption).toEqual({ handle: 'h1' });
+    second.sendTurnComplete();
+    const result = await child;
+    expect(result.stderr).toBe('');
+    expect(result.report).toEqual({ scenario: 'reconnect', kinds: ['resumption', 'turnComplete'] });
+    expect(result.code).toBe(0);
+    expect((await second.closed).byClient).toBe(true);
+  });
+
   it('after the caller breaks out of the loop', async () => {
     server = await FakeLiveServer.start();
     const child = runChild('break', server.baseUrl);

@@ -136,4 +136,24 @@ describe('audio recording in a live run (scripted model)', () => {
     await waitUntil(() => conn.isClosed);
     expect(recorder.calls).toEqual([]);
   });
+
+  it('a recorder that never answers cannot hang the run: it ends after recorderFlushTimeoutMs', async () => {
+    const recorder = new TestRecorder();
+    recorder.hold();
+    const { conn, queue, run, storedKinds } = await startScriptedRun({
+      audioRecorder: recorder,
+      runConfig: { saveLiveAudio: true },
+      recorderFlushTimeoutMs: 200,
+    });
+    conn.receive(frames.audio(pcm16Tone({ ms: 40, rate: 24_000 })), frames.turnComplete());
+    await run.waitFor(isKind('turnComplete'));
+    queue.close();
+    expect(await run.done).toEqual({ error: undefined });
+    expect(run.events.at(-1)?.errorMessage).toBe(
+      'audio recorder did not finish within 200 ms; its pending output is dropped',
+    );
+    expect(await storedKinds()).toEqual(['turnComplete', 'error:AUDIO_RECORDING']);
+    expect(conn.isClosed).toBe(true);
+    recorder.release();
+  });
 });
