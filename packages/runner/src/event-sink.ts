@@ -41,6 +41,7 @@ export class EventSink {
   private readonly sessionService: SessionService;
   private readonly session: Session;
   private readonly activeAgent: () => string | undefined;
+  private readonly onEvent: (event: Event) => void;
   private handle: string | undefined;
   private handleSaved = true;
   private generation = 0;
@@ -52,12 +53,15 @@ export class EventSink {
     session: Session;
     /** The agent to record next to the handle, or undefined when there is only one agent. */
     activeAgent: () => string | undefined;
+    /** Sees every event emitted (persisted or not), before it is stored. */
+    onEvent?: (event: Event) => void;
   }) {
     this.runConfig = options.runConfig;
     this.policy = options.persistencePolicy;
     this.sessionService = options.sessionService;
     this.session = options.session;
     this.activeAgent = options.activeAgent;
+    this.onEvent = options.onEvent ?? (() => {});
   }
 
   /** The latest handle the server marked resumable (what a reconnect uses). */
@@ -108,6 +112,7 @@ export class EventSink {
    */
   emit(event: Event): Promise<void> | undefined {
     this.addMetadata(event);
+    this.onEvent(event);
     if (!this.policy(event, this.runConfig).persist) {
       this.output.push(event);
       return undefined;

@@ -24,6 +24,7 @@ import type { LlmAgent } from './llm-agent.js';
 import { LiveMessageMapper } from './message-mapper.js';
 import { isReconnectableClose, type ReconnectPolicy } from './reconnect-policy.js';
 import { endRun } from './run-ending.js';
+import { RunTranscript } from './run-transcript.js';
 import { LiveTools, type ToolBatch } from './tool-batches.js';
 import type { ToolBatchOutcome } from './tool-executor.js';
 
@@ -77,6 +78,7 @@ export class LiveRun {
   private readonly mapper: LiveMessageMapper;
   private readonly opener: ConnectionOpener;
   private readonly recording: AudioRecording | undefined;
+  private readonly transcript = new RunTranscript();
   private agent: LlmAgent;
   private readonly tools: LiveTools;
   private connection: LiveConnection | undefined;
@@ -108,6 +110,7 @@ export class LiveRun {
     this.sink = new EventSink({
       ...options,
       activeAgent: () => (options.tree.hasTransfers ? this.agent.name : undefined),
+      onEvent: options.tree.hasTransfers ? (event) => this.transcript.note(event) : undefined,
     });
     if (options.startHandle !== undefined) this.sink.startFrom(options.startHandle);
     this.input = new InputPump({
@@ -302,7 +305,15 @@ export class LiveRun {
     this.opener.proven();
     const { handle: _stale, ...resumption } = this.options.runConfig.sessionResumption ?? {};
     const config = this.options.runConfig.sessionResumption ? resumption : undefined;
-    this.adopt(await this.opener.replace(this.targetFor(target, config), this.worthConnecting));
+    // The new agent's session starts empty: give it the conversation so far, before any input.
+    const history = this.transcript.history();
+    this.adopt(
+      await this.opener.replace(this.targetFor(target, config), this.worthConnecting),
+      -1,
+      (connection) => {
+        if (history.length > 0) connection.sendClientContent({ turns: history, turnComplete: false });
+      },
+    );
   }
 
   /** While switching: keep trying unless the caller closed the queue with nothing left to send. */
@@ -319,8 +330,13 @@ export class LiveRun {
   }
 
   /** Makes a freshly opened connection the current one (nothing to adopt: the run is ending). */
-  private adopt(opened: OpenedConnection | undefined, resumedGeneration = -1): void {
+  private adopt(
+    opened: OpenedConnection | undefined,
+    resumedGeneration = -1,
+    prelude?: (connection: LiveConnection) => void,
+  ): void {
     if (opened === undefined) return;
+    prelude?.(opened.connection);
     this.connection = opened.connection;
     this.connectionId = opened.id;
     if (this.acceptFrom > opened.id) this.acceptFrom = opened.id;

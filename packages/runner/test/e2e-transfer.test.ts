@@ -103,6 +103,13 @@ describe('agent transfer through the real SDK', { timeout: 60_000 }, () => {
     expect(instructionOf(second)).toMatch(/^Answer billing questions\.\n\n/);
     expect(declarationNames(second)).toEqual(['get_invoice', TRANSFER_TOOL_NAME]);
     expect(second.setup?.sessionResumption).toBeUndefined();
+    await second.waitFor((frame) => frame.clientContent !== undefined, { timeoutMs: 20_000 });
+    expect(second.received[0]).toEqual({
+      clientContent: {
+        turns: [{ parts: [{ text: 'Passing you to billing' }], role: 'model' }],
+        turnComplete: false,
+      },
+    });
     await waitUntil(() => allReceived().length === bytesSent(), { what: 'input sent during the switch' });
     second.sendOutputTranscription('Your invoice is 3.', { finished: true });
     second.sendTurnComplete();

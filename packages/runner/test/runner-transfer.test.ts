@@ -98,12 +98,21 @@ describe('transferToAgent (scripted model)', () => {
       'functionDeclarations' in t ? (t.functionDeclarations ?? []) : [],
     );
     expect(names?.map((d) => d.name)).toEqual(['get_invoice', TRANSFER_TOOL_NAME]);
+    // The new agent gets the conversation so far as context, without a turn of its own.
+    expect(second.sent).toEqual([
+      { kind: 'content', turns: [{ role: 'model', parts: [{ text: 'One moment' }] }], turnComplete: false },
+    ]);
     second.receive(frames.outputTranscription('Your invoice', true), frames.turnComplete());
     await run.waitFor(isKind('turnComplete'));
     // Back to the parent.
     second.receive(transferCall('t2', 'concierge'));
     const third = await model.nextConnection(2);
     expect(third.config.systemInstruction).toMatch(/^Route the caller\./);
+    expect(third.sent[0]).toEqual({
+      kind: 'content',
+      turns: [{ role: 'model', parts: [{ text: 'One moment\nYour invoice' }] }],
+      turnComplete: false,
+    });
     queue.close();
     await run.done;
     expect(run.events.map((e) => [e.author, kindOf(e)])).toEqual([
