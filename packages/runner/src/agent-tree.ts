@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from '@earshot/core';
+import type { SessionResumptionConfig } from '@google/genai';
+import type { ConnectionTarget } from './connection-opener.js';
 import { FunctionTool } from './function-tool.js';
 import type { LlmAgent } from './llm-agent.js';
 
@@ -53,6 +55,21 @@ export class AgentTree {
 
   get(name: unknown): LlmAgent | undefined {
     return typeof name === 'string' ? this.nodes.get(name)?.agent : undefined;
+  }
+
+  /** What a connection for `agent` is made of. */
+  connectionTarget(
+    agent: LlmAgent,
+    sessionResumption: SessionResumptionConfig | undefined,
+  ): ConnectionTarget {
+    const node = this.node(agent);
+    return { agent, instruction: node.instruction, tools: node.tools, sessionResumption };
+  }
+
+  /** The agent a transfer from `from` to `name` goes to; undefined when `name` is not another agent. */
+  transferTarget(from: LlmAgent, name: string | undefined): LlmAgent | undefined {
+    const target = this.get(name);
+    return target === from ? undefined : target;
   }
 
   /** The agents `agent` may hand over to. */

@@ -44,6 +44,14 @@ export class AudioRecording {
     });
   }
 
+  /** Records the model audio parts of an event. */
+  recordModelAudio(event: Event): void {
+    for (const part of event.content?.parts ?? []) {
+      if (part.inlineData?.mimeType?.toLowerCase().startsWith('audio/'))
+        this.record('output', part.inlineData);
+    }
+  }
+
   flush(reason: AudioFlushReason): void {
     const scope = this.scope();
     this.enqueue(async () => {

@@ -1,53 +1,27 @@
 import {
-  type ArtifactService,
   type AudioFlushReason,
-  type AudioRecorder,
   createEvent,
   type Event,
   LIVE_RESUMPTION_HANDLE_KEY,
   LiveConnectionError,
-  type PersistencePolicy,
-  type RunConfig,
-  type Session,
-  type SessionService,
 } from '@earshot/core';
-import type { Content, SessionResumptionConfig } from '@google/genai';
-import { type AgentTree, LIVE_AGENT_KEY } from './agent-tree.js';
+import type { Content } from '@google/genai';
+import { LIVE_AGENT_KEY } from './agent-tree.js';
 import { AsyncQueue } from './async-queue.js';
 import { AudioRecording, type RecordingResult } from './audio-recording.js';
 import { ConnectionOpener, type OpenedConnection } from './connection-opener.js';
 import { EventSink, messageOf } from './event-sink.js';
 import { InputPump } from './input-pump.js';
 import type { LiveCloseInfo, LiveConnection, LiveModelMessage } from './live-model.js';
-import type { LiveRequest, LiveRequestQueue } from './live-request-queue.js';
+import type { LiveRequest } from './live-request-queue.js';
+import type { LiveRunOptions } from './live-run-options.js';
 import type { LlmAgent } from './llm-agent.js';
 import { LiveMessageMapper } from './message-mapper.js';
-import { isReconnectableClose, type ReconnectPolicy } from './reconnect-policy.js';
+import { isReconnectableClose, resumptionFor } from './reconnect-policy.js';
 import { endRun } from './run-ending.js';
 import { RunTranscript } from './run-transcript.js';
 import { LiveTools, type ToolBatch } from './tool-batches.js';
 import type { ToolBatchOutcome } from './tool-executor.js';
-
-export interface LiveRunOptions {
-  appName: string;
-  session: Session;
-  tree: AgentTree;
-  /** The agent the run starts with (the root, or the one whose session is resumed). */
-  agent: LlmAgent;
-  /** Resume the first connection from this handle. */
-  startHandle: string | undefined;
-  invocationId: string;
-  runConfig: RunConfig;
-  queue: LiveRequestQueue;
-  sessionService: SessionService;
-  artifactService: ArtifactService | undefined;
-  audioRecorder: AudioRecorder | undefined;
-  persistencePolicy: PersistencePolicy;
-  toolTimeoutMs: number;
-  connectTimeoutMs: number;
-  reconnect: ReconnectPolicy;
-  recorderFlushTimeoutMs: number;
-}
 
 /** Everything the run reacts to, in one ordered inbox. `connection` tags socket signals. */
 type RunSignal =
@@ -169,12 +143,9 @@ export class LiveRun {
   private async process(): Promise<void> {
     let failure: unknown;
     try {
-      const { startHandle, runConfig } = this.options;
-      const resumption =
-        startHandle === undefined
-          ? runConfig.sessionResumption
-          : { ...runConfig.sessionResumption, handle: startHandle };
-      this.adopt(await this.opener.openOnce(this.targetFor(this.agent, resumption)));
+      const { startHandle, runConfig, tree } = this.options;
+      const resumption = resumptionFor(runConfig.sessionResumption, startHandle);
+      this.adopt(await this.opener.openOnce(tree.connectionTarget(this.agent, resumption)));
       while (!this.stopRequested) {
         let signal = this.inbox.tryTake();
         if (signal === undefined) {
@@ -241,13 +212,7 @@ export class LiveRun {
         const generation = this.sink.handleGeneration;
         this.tools.start(toolCalls, { agent: this.agent, origin, generation, answered: false });
       }
-      if (this.recording) {
-        for (const part of event.content?.parts ?? []) {
-          if (part.inlineData?.mimeType?.toLowerCase().startsWith('audio/')) {
-            this.recording.record('output', part.inlineData);
-          }
-        }
-      }
+      this.recording?.recordModelAudio(event);
       const appending = this.sink.emit(event);
       if (appending) await appending;
       if (boundary) this.flushRecording(boundary);
@@ -286,10 +251,13 @@ export class LiveRun {
   /** Same agent, same Gemini session: resume it from the latest handle on a new connection. */
   private async replaceConnection(): Promise<void> {
     const generation = this.sink.handleGeneration;
-    const resumption = { ...this.options.runConfig.sessionResumption, handle: this.sink.resumptionHandle };
+    const resumption = resumptionFor(this.options.runConfig.sessionResumption, this.sink.resumptionHandle);
     this.detachConnection('reconnect');
     this.adopt(
-      await this.opener.replace(this.targetFor(this.agent, resumption), this.worthConnecting),
+      await this.opener.replace(
+        this.options.tree.connectionTarget(this.agent, resumption),
+        this.worthConnecting,
+      ),
       generation,
     );
   }
@@ -303,12 +271,11 @@ export class LiveRun {
     this.tools.useAgent(target);
     this.sink.forgetHandle();
     this.opener.proven();
-    const { handle: _stale, ...resumption } = this.options.runConfig.sessionResumption ?? {};
-    const config = this.options.runConfig.sessionResumption ? resumption : undefined;
+    const config = resumptionFor(this.options.runConfig.sessionResumption, undefined);
     // The new agent's session starts empty: give it the conversation so far, before any input.
     const history = this.transcript.history();
     this.adopt(
-      await this.opener.replace(this.targetFor(target, config), this.worthConnecting),
+      await this.opener.replace(this.options.tree.connectionTarget(target, config), this.worthConnecting),
       -1,
       (connection) => {
         if (history.length > 0) connection.sendClientContent({ turns: history, turnComplete: false });
@@ -351,16 +318,16 @@ export class LiveRun {
     return connection && { connection, agent, resumedGeneration };
   }
 
-  private targetFor(agent: LlmAgent, sessionResumption: SessionResumptionConfig | undefined) {
-    const { tree } = this.options;
-    return { agent, instruction: tree.instructionOf(agent), tools: tree.toolsOf(agent), sessionResumption };
-  }
-
   private async handleToolsDone(batch: ToolBatch, outcome: ToolBatchOutcome): Promise<void> {
     this.tools.settled(batch, outcome, this.current());
     const { responses, actions } = outcome;
     if (responses.length === 0) return;
-    const target = this.transferTarget(batch, actions.transferToAgent);
+    // A transfer asked for by an agent no longer speaking, or once the run is ending, is not made.
+    const ending = this.stopRequested || this.options.queue.isClosed;
+    const target =
+      batch.agent === this.agent && !ending
+        ? this.options.tree.transferTarget(this.agent, actions.transferToAgent)
+        : undefined;
     if (target) {
       // What the old agent's turn said so far is finished before the handover is recorded.
       for (const event of this.mapper.finishTurn()) await this.sink.emit(event);
@@ -377,14 +344,6 @@ export class LiveRun {
       }),
     );
     if (target) await this.transferTo(target);
-  }
-
-  /** The agent to hand over to, if this answer asks for a transfer the run can make now. */
-  private transferTarget(batch: ToolBatch, name: string | undefined): LlmAgent | undefined {
-    if (name === undefined || batch.agent !== this.agent || this.stopRequested) return undefined;
-    if (this.options.queue.isClosed) return undefined; // the run is ending: no new connection
-    const target = this.options.tree.get(name);
-    return target === this.agent ? undefined : target;
   }
 
   private flushRecording(reason: AudioFlushReason): void {

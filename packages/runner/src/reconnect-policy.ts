@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@earshot/core';
+import type { SessionResumptionConfig } from '@google/genai';
 
 /** How a run replaces a lost model connection (Runner option `reconnect`). */
 export interface ReconnectOptions {
@@ -75,4 +76,19 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The `sessionResumption` of a connect: the run config's settings with `handle` to resume
+ * from, or without any handle (a new Gemini session); undefined when the run has resumption off
+ * and there is no handle.
+ */
+export function resumptionFor(
+  base: SessionResumptionConfig | undefined,
+  handle: string | undefined,
+): SessionResumptionConfig | undefined {
+  if (handle !== undefined) return { ...base, handle };
+  if (base === undefined) return undefined;
+  const { handle: _other, ...rest } = base;
+  return rest;
 }
