@@ -1,6 +1,7 @@
 import {
   type Event,
   InMemorySessionService,
+  InvalidArgumentError,
   LIVE_RESUMPTION_HANDLE_KEY,
   LiveConnectionError,
 } from '@earshot/core';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { FunctionTool } from '../src/function-tool.js';
 import { LiveRequestQueue } from '../src/live-request-queue.js';
 import { LlmAgent } from '../src/llm-agent.js';
+import { DEFAULT_RECONNECT } from '../src/reconnect-policy.js';
 import { Runner } from '../src/runner.js';
 import { kindOf } from './helpers/collect.js';
 import { APP, SESSION, startScriptedRun, USER } from './helpers/fixture.js';
@@ -112,6 +114,25 @@ describe('reconnecting with the resumption handle (scripted model)', () => {
     const { error } = await second.run.done;
     expect((error as LiveConnectionError).closeCode).toBe(1008);
     expect(second.model.requests).toHaveLength(1);
+  });
+
+  it('rejects bad reconnect options', () => {
+    const agent = new LlmAgent({ name: 'helper', model: new ScriptedLiveModel() });
+    const sessionService = new InMemorySessionService();
+    for (const reconnect of [
+      { maxAttempts: -1 },
+      { maxAttempts: 1.5 },
+      { initialDelayMs: -5 },
+      { maxDelayMs: Number.NaN },
+    ]) {
+      expect(() => new Runner({ appName: APP, agent, sessionService, reconnect })).toThrow(
+        InvalidArgumentError,
+      );
+    }
+    expect(new Runner({ appName: APP, agent, sessionService }).reconnect).toEqual(DEFAULT_RECONNECT);
+    expect(new Runner({ appName: APP, agent, sessionService, reconnect: false }).reconnect.maxAttempts).toBe(
+      0,
+    );
   });
 
   it('reconnect: false never reconnects', async () => {
