@@ -204,7 +204,8 @@ export class LiveRun {
     const mapped = this.mapper.map(message);
     if (mapped.cancelledCallIds.length > 0) this.tools.cancel(mapped.cancelledCallIds);
     for (const { event, boundary, toolCalls } of mapped.events) {
-      if (event.liveSessionResumptionUpdate)
+      // A handle from a connection already replaced would roll back what the new one did.
+      if (event.liveSessionResumptionUpdate && fromCurrent)
         this.sink.noteResumptionUpdate(event.liveSessionResumptionUpdate);
       // Calls from a connection being replaced cannot be answered on it any more.
       if (toolCalls) {
