@@ -26,6 +26,12 @@ export type AudioFlushReason =
  * Records live audio into artifacts. The runner calls it; `@earshot/audio`'s `AudioAggregator`
  * implements it. Returned events (one per written recording, with a `fileData` part) are
  * yielded and persisted by the runner after the event that triggered the flush.
+ *
+ * Contract: `record` and `flush` take effect synchronously, in call order, when called (the
+ * chunk, its arrival time and the segment boundary are captured before the method returns its
+ * promise); only storage work may complete later. The runner calls each one the moment a chunk
+ * or a turn signal arrives, without awaiting earlier calls, so a slow artifact write never
+ * shifts later chunks on the recording's timeline.
  */
 export interface AudioRecorder {
   /** Takes one chunk; returns the events of any segment a size or duration limit closed. */

@@ -14,11 +14,13 @@ export interface RecordingResult {
 }
 
 /**
- * Feeds an `AudioRecorder` off the latency path: every call is chained in the background, in
- * order, so yielding model audio never waits for an artifact write. Events returned by
- * `record` and failures of either call are held and surfaced with the next flush, through
- * `onFlushed`, which is called inside the chain: once `settled()` resolves, every flush
- * queued before it has been delivered.
+ * Feeds an `AudioRecorder` off the latency path. Each `record` / `flush` call is made at once,
+ * when the chunk or the turn signal arrives (the recorder takes the chunk and its arrival time
+ * synchronously, so a slow artifact write never delays later chunks on the shared timeline);
+ * only the collection of their results is chained, in call order. Events returned by `record`
+ * and failures of either call are held and surfaced with the next flush, through `onFlushed`,
+ * which is called inside the chain: once `settled()` resolves, every flush made before it has
+ * been delivered.
  */
 export class AudioRecording {
   private readonly recorder: AudioRecorder;
@@ -38,9 +40,9 @@ export class AudioRecording {
   }
 
   record(direction: AudioDirection, blob: Blob): void {
-    const scope = this.scope();
+    const recorded = settle(() => this.recorder.record(this.scope(), direction, blob));
     this.enqueue(async () => {
-      this.held.events.push(...(await this.recorder.record(scope, direction, blob)));
+      this.held.events.push(...unwrap(await recorded));
     });
   }
 
@@ -53,10 +55,10 @@ export class AudioRecording {
   }
 
   flush(reason: AudioFlushReason): void {
-    const scope = this.scope();
+    const flushed = settle(() => this.recorder.flush(this.scope(), reason));
     this.enqueue(async () => {
       try {
-        this.held.events.push(...(await this.recorder.flush(scope, reason)));
+        this.held.events.push(...unwrap(await flushed));
       } catch (error) {
         this.held.errors.push(error);
       }
@@ -93,4 +95,23 @@ export class AudioRecording {
       }
     });
   }
+}
+
+type Settled<T> = { value: T } | { error: unknown };
+
+/** Starts a recorder call now; a rejection is captured at once, so it is never unhandled. */
+function settle<T>(call: () => Promise<T>): Promise<Settled<T>> {
+  try {
+    return call().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+  } catch (error) {
+    return Promise.resolve({ error });
+  }
+}
+
+function unwrap<T>(settled: Settled<T>): T {
+  if ('error' in settled) throw settled.error;
+  return settled.value;
 }

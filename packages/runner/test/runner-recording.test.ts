@@ -100,6 +100,35 @@ describe('audio recording in a live run (scripted model)', () => {
     ]);
   });
 
+  it('hands every chunk and signal to the recorder when it arrives, not after earlier writes finish', async () => {
+    // A recorder places chunks on a shared timeline by arrival: a slow artifact write must not
+    // delay the chunks that arrive while it runs.
+    const recorder = new TestRecorder();
+    recorder.hold();
+    const { conn, queue, run } = await startScriptedRun({
+      audioRecorder: recorder,
+      runConfig: { saveLiveAudio: true },
+    });
+    const before = pcm16Tone({ ms: 40, rate: 24_000, seed: 1 });
+    const after = pcm16Tone({ ms: 40, rate: 24_000, seed: 2 });
+    conn.receive(frames.audio(before), frames.turnComplete(), frames.audio(after));
+    await run.waitForCount(isKind('audio'), 2);
+    await waitUntil(
+      () => recorder.calls.length === 3,
+      'all three recorder calls while the recorder is stuck',
+    );
+    expect(recorder.calls.map((c) => (c.op === 'flush' ? `flush:${c.reason}` : c.direction))).toEqual([
+      'output',
+      'flush:turnComplete',
+      'output',
+    ]);
+    recorder.release();
+    await run.waitFor(isKind('audio-file'));
+    queue.close();
+    expect(await run.done).toEqual({ error: undefined });
+    expect(recorder.flushedBytes.output.map((b) => b.length)).toEqual([before.length, after.length]);
+  });
+
   it('turns recorder failures into error events and goes on', async () => {
     const recorder = new TestRecorder();
     recorder.failNextFlush = new Error('disk full');
