@@ -1,29 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type ArtifactService, ConcurrencyError } from '@earshot/core';
-import { type S3ConditionalWriteGate, startS3ConditionalWriteGate } from '@earshot/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { S3ArtifactService } from '../src/index.js';
 import { scope } from './helpers/fixture.js';
-import { BUCKET, isProbeRequest, type S3rverProcess, s3rverClient, startS3rver } from './helpers/s3rver.js';
+import { useGatedS3rver } from './helpers/gated-s3rver.js';
+import { BUCKET, isProbeRequest, s3rverClient } from './helpers/s3rver.js';
 
-let server: S3rverProcess;
-let gate: S3ConditionalWriteGate;
-const clients: S3Client[] = [];
-
-beforeAll(async () => {
-  server = await startS3rver();
-  gate = await startS3ConditionalWriteGate({ upstream: server.endpoint });
-});
-afterAll(async () => {
-  for (const client of clients) client.destroy();
-  await gate?.close();
-  await server?.stop();
-});
+const s3 = useGatedS3rver();
 
 function client(endpoint: string): S3Client {
   const c = s3rverClient(endpoint);
-  clients.push(c);
+  s3.track(c);
   return c;
 }
 
@@ -81,18 +69,18 @@ async function race(service: ArtifactService, filename: string, writers: number)
 
 describe('concurrent saves of one filename', () => {
   it('through the conditional-write gate: 20 writers get versions 0–19, none lost', async () => {
-    const c = client(gate.endpoint);
+    const c = client(s3.gate.endpoint);
     holdFirstPuts(c, 20);
     const service = new S3ArtifactService({ bucket: BUCKET, client: c, prefix: `race-${randomUUID()}` });
-    const rejectedBefore = gate.rejected;
+    const rejectedBefore = s3.gate.rejected;
     const versions = await race(service, 'take.wav', 20);
     expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(await raceProblems(service, 'take.wav', versions)).toEqual([]);
-    expect(gate.rejected - rejectedBefore).toBeGreaterThanOrEqual(19); // the conditional path really ran
+    expect(s3.gate.rejected - rejectedBefore).toBeGreaterThanOrEqual(19); // the conditional path really ran
   });
 
   it('without the gate (s3rver ignores If-None-Match) the same race loses writes, and the check sees it', async () => {
-    const c = client(server.endpoint);
+    const c = client(s3.server.endpoint);
     holdFirstPuts(c, 20);
     const service = new S3ArtifactService({ bucket: BUCKET, client: c, prefix: `race-${randomUUID()}` });
     const versions = await race(service, 'take.wav', 20);
@@ -105,7 +93,7 @@ describe('concurrent saves of one filename', () => {
   it('dozens of writers (60, unsynchronized) all succeed through the gate', async () => {
     const service = new S3ArtifactService({
       bucket: BUCKET,
-      client: client(gate.endpoint),
+      client: client(s3.gate.endpoint),
       prefix: `race-${randomUUID()}`,
     });
     const versions = await race(service, 'user:busy.txt', 60);
@@ -113,7 +101,7 @@ describe('concurrent saves of one filename', () => {
   });
 
   it('throws a ConcurrencyError once the bounded attempts are used up', async () => {
-    const c = client(gate.endpoint);
+    const c = client(s3.gate.endpoint);
     holdFirstPuts(c, 5);
     const service = new S3ArtifactService({
       bucket: BUCKET,
@@ -138,7 +126,7 @@ describe('concurrent saves of one filename', () => {
   });
 
   it('a write whose response was lost and whose SDK retry then got 412 counts as the save, not as a rival', async () => {
-    const c = client(gate.endpoint);
+    const c = client(s3.gate.endpoint);
     let dropped = false;
     c.middlewareStack.add(
       (next, context) => async (args) => {
@@ -158,7 +146,7 @@ describe('concurrent saves of one filename', () => {
   });
 
   it('a 409 ConditionalRequestConflict (a rival write still in flight) retries the same version, not the next', async () => {
-    const c = client(gate.endpoint);
+    const c = client(s3.gate.endpoint);
     let conflicts = 0;
     c.middlewareStack.add(
       (next, context) => async (args) => {

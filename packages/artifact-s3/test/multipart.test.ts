@@ -1,30 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { type S3ConditionalWriteGate, startS3ConditionalWriteGate } from '@earshot/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { S3ArtifactService } from '../src/index.js';
 import { scope } from './helpers/fixture.js';
-import { BUCKET, isProbeRequest, type S3rverProcess, s3rverClient, startS3rver } from './helpers/s3rver.js';
+import { useGatedS3rver } from './helpers/gated-s3rver.js';
+import { BUCKET, isProbeRequest, s3rverClient } from './helpers/s3rver.js';
 
 const MiB = 1024 * 1024;
-let server: S3rverProcess;
-let gate: S3ConditionalWriteGate;
-const clients: S3Client[] = [];
-
-beforeAll(async () => {
-  server = await startS3rver();
-  gate = await startS3ConditionalWriteGate({ upstream: server.endpoint });
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await gate?.close();
-  await server?.stop();
-});
+const s3 = useGatedS3rver();
 
 /** A client through the gate that records every command and the If-None-Match it sent. */
 function recordingClient() {
-  const c = s3rverClient(gate.endpoint);
-  clients.push(c);
+  const c = s3rverClient(s3.gate.endpoint);
+  s3.track(c);
   const sent: { command: string; ifNoneMatch: string | undefined }[] = [];
   c.middlewareStack.add(
     (next, context) => async (args) => {

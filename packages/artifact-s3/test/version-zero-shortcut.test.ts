@@ -1,32 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type S3ConditionalWriteGate, startS3ConditionalWriteGate } from '@earshot/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { artifactPrefix, versionKey } from '../src/object-keys.js';
 import { encodePart } from '../src/part-codec.js';
 import { S3Objects } from '../src/s3-objects.js';
 import { saveVersion, type VersionZeroShortcut } from '../src/save-version.js';
 import { StoreTraits } from '../src/store-traits.js';
 import { scope } from './helpers/fixture.js';
-import { BUCKET, type S3rverProcess, s3rverClient, startS3rver } from './helpers/s3rver.js';
+import { useGatedS3rver } from './helpers/gated-s3rver.js';
+import { BUCKET, s3rverClient } from './helpers/s3rver.js';
 
-let server: S3rverProcess;
-let gate: S3ConditionalWriteGate;
-const clients: S3Client[] = [];
-
-beforeAll(async () => {
-  server = await startS3rver();
-  gate = await startS3ConditionalWriteGate({ upstream: server.endpoint });
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await gate?.close();
-  await server?.stop();
-});
+const s3 = useGatedS3rver();
 
 function objectsOn(endpoint: string, lifecycle?: () => Promise<unknown>): S3Objects {
   const client = s3rverClient(endpoint);
-  clients.push(client);
+  s3.track(client);
   if (lifecycle) {
     client.middlewareStack.add(
       (next, context) => async (args) =>
@@ -54,26 +42,26 @@ describe('store traits pick the version-0 shortcut', () => {
     new StoreTraits({ objects, prefix, assumeCreateOnly, probeKey: () => `${prefix}!probe/${randomUUID()}` });
 
   it('never on a store that ignores If-None-Match (plain s3rver): the write could overwrite', async () => {
-    expect(await settledShortcut(traitsFor(objectsOn(server.endpoint)))).toBe('off');
+    expect(await settledShortcut(traitsFor(objectsOn(s3.server.endpoint)))).toBe('off');
   });
 
   it('unchecked where create-only holds and nothing expires (the gate; s3rver has no lifecycle)', async () => {
-    expect(await settledShortcut(traitsFor(objectsOn(gate.endpoint)))).toBe('unchecked');
-    expect(await settledShortcut(traitsFor(objectsOn(server.endpoint), true))).toBe('unchecked');
+    expect(await settledShortcut(traitsFor(objectsOn(s3.gate.endpoint)))).toBe('unchecked');
+    expect(await settledShortcut(traitsFor(objectsOn(s3.server.endpoint), true))).toBe('unchecked');
   });
 
   it('checked where a lifecycle rule may expire old versions, or when that cannot be read', async () => {
-    expect(await settledShortcut(traitsFor(objectsOn(gate.endpoint, expiring)))).toBe('checked');
+    expect(await settledShortcut(traitsFor(objectsOn(s3.gate.endpoint, expiring)))).toBe('checked');
     const denied = async () => {
       throw Object.assign(new Error('denied'), { name: 'AccessDenied' });
     };
-    expect(await settledShortcut(traitsFor(objectsOn(gate.endpoint, denied)))).toBe('checked');
+    expect(await settledShortcut(traitsFor(objectsOn(s3.gate.endpoint, denied)))).toBe('checked');
     const elsewhere = async () => ({
       Rules: [{ ID: 'y', Status: 'Enabled', Expiration: { Days: 1 }, Filter: { Prefix: 'logs/' } }],
     });
-    expect(await settledShortcut(traitsFor(objectsOn(gate.endpoint, elsewhere), false, 'artifacts/'))).toBe(
-      'unchecked',
-    );
+    expect(
+      await settledShortcut(traitsFor(objectsOn(s3.gate.endpoint, elsewhere), false, 'artifacts/')),
+    ).toBe('unchecked');
   });
 });
 
@@ -81,12 +69,11 @@ describe('the version-0 shortcut', () => {
   const text = (t: string) => encodePart({ part: { text: t }, saveId: randomUUID() });
 
   it('checked: when version 0 had expired while 1 and 2 remain, the save takes it back and becomes 3', async () => {
-    const objects = objectsOn(gate.endpoint);
+    const objects = objectsOn(s3.gate.endpoint);
+    const raw = s3.track(s3rverClient(s3.gate.endpoint));
     const artifact = artifactPrefix({ prefix: `gap-${randomUUID()}/`, ...scope, filename: 'profile.json' });
     for (const v of [1, 2]) {
-      await clients[clients.length - 1]?.send(
-        new PutObjectCommand({ Bucket: BUCKET, Key: versionKey(artifact, v), Body: `v${v}` }),
-      );
+      await raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: versionKey(artifact, v), Body: `v${v}` }));
     }
     await new Promise((r) => setTimeout(r, 1_100)); // S3 times are whole seconds: ours is newer
     expect(
@@ -103,7 +90,7 @@ describe('the version-0 shortcut', () => {
 
   for (const shortcut of ['checked', 'unchecked'] as const) {
     it(`${shortcut}: racing first saves of a new filename still get 0..n-1 (rivals are never taken for a gap)`, async () => {
-      const objects = objectsOn(gate.endpoint);
+      const objects = objectsOn(s3.gate.endpoint);
       for (let round = 0; round < 5; round++) {
         const artifact = artifactPrefix({ prefix: `race-${randomUUID()}/`, ...scope, filename: 'f' });
         const versions = await Promise.all(

@@ -53,6 +53,7 @@ export type {
 export { InMemoryArtifactService } from './services/in-memory-artifact-service.js';
 export { InMemorySessionService } from './services/in-memory-session-service.js';
 export {
+  validateAppendRequest,
   validateArtifactRequest,
   validateArtifactScope,
   validateEvent,

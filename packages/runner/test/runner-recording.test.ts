@@ -113,10 +113,9 @@ describe('audio recording in a live run (scripted model)', () => {
     const after = pcm16Tone({ ms: 40, rate: 24_000, seed: 2 });
     conn.receive(frames.audio(before), frames.turnComplete(), frames.audio(after));
     await run.waitForCount(isKind('audio'), 2);
-    await waitUntil(
-      () => recorder.calls.length === 3,
-      'all three recorder calls while the recorder is stuck',
-    );
+    await waitUntil(() => recorder.calls.length === 3, {
+      what: 'all three recorder calls while the recorder is stuck',
+    });
     expect(recorder.calls.map((c) => (c.op === 'flush' ? `flush:${c.reason}` : c.direction))).toEqual([
       'output',
       'flush:turnComplete',

@@ -18,7 +18,7 @@ import {
   type SessionService,
   StorageError,
   splitStateDelta,
-  validateEvent,
+  validateAppendRequest,
   validateGetSessionConfig,
   validateId,
   validateSessionKey,
@@ -183,13 +183,8 @@ export class RedisSessionService implements SessionService {
   }
 
   async appendEvent({ session, event }: AppendEventRequest): Promise<Event> {
-    validateEvent(event);
-    if (event.partial) return event;
-    const key = validateSessionKey({
-      appName: session?.appName,
-      userId: session?.userId,
-      sessionId: session?.id,
-    });
+    const key = validateAppendRequest({ session, event });
+    if (!key) return event;
     const delta = event.actions.stateDelta ?? {};
     const storedDelta = withoutTempKeys(delta);
     const body = encodeJson('event', { ...event, actions: { ...event.actions, stateDelta: storedDelta } });

@@ -6,7 +6,7 @@ import { applyStateDelta, splitStateDelta, withoutTempKeys } from '../state.js';
 import { validateId } from '../validation.js';
 import { getOrCreate } from './get-or-create.js';
 import {
-  validateEvent,
+  validateAppendRequest,
   validateGetSessionConfig,
   validateSessionKey,
   validateState,
@@ -86,13 +86,8 @@ export class InMemorySessionService implements SessionService {
   }
 
   async appendEvent({ session, event }: AppendEventRequest): Promise<Event> {
-    validateEvent(event);
-    if (event.partial) return event;
-    const key = validateSessionKey({
-      appName: session?.appName,
-      userId: session?.userId,
-      sessionId: session?.id,
-    });
+    const key = validateAppendRequest({ session, event });
+    if (!key) return event;
     const stored = this.find(key);
     if (!stored) throw new NotFoundError(`session ${JSON.stringify(key.sessionId)} does not exist`);
     const delta = event.actions.stateDelta ?? {};

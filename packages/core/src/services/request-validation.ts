@@ -7,7 +7,7 @@ import {
   validateNonNegativeInteger,
 } from '../validation.js';
 import type { ArtifactRequest, ArtifactScope, SaveArtifactRequest } from './artifact-service.js';
-import type { GetSessionConfig, SessionKey } from './session-service.js';
+import type { AppendEventRequest, GetSessionConfig, SessionKey } from './session-service.js';
 
 /**
  * Request validation shared by every backend, so all of them reject the same input with
@@ -61,6 +61,16 @@ export function validateEvent(event: Event): Event {
   }
   validateState('event.actions.stateDelta', event.actions.stateDelta);
   return event;
+}
+
+/**
+ * Validates an `appendEvent` request at the edge: the event, then the passed session's key.
+ * Returns `undefined` for a partial event, which every backend returns unstored.
+ */
+export function validateAppendRequest({ session, event }: AppendEventRequest): SessionKey | undefined {
+  validateEvent(event);
+  if (event.partial) return undefined;
+  return validateSessionKey({ appName: session?.appName, userId: session?.userId, sessionId: session?.id });
 }
 
 export function validateArtifactScope(request: ArtifactScope): ArtifactScope {
