@@ -50,6 +50,12 @@ a.saveArtifact({ appName: 'a', userId: 'u', sessionId: 's', filename: '../x', ar
   .catch((e) => { if (!(e instanceof InvalidArgumentError) || typeof FakeLiveServer !== 'function') throw e; console.log('CJS require ok'); });
 "
 
+# The core README's example runs as written against the packed package.
+sed -n '/^```js$/,/^```$/p' "$root/packages/core/README.md" | sed '1d;$d' > readme-example.mjs
+node readme-example.mjs > readme-example.out
+grep -q "^true sessionId$" readme-example.out
+echo 'core README example ok'
+
 # Types resolve for both module systems.
 cat > check.mts <<'TS'
 import { type Event, type SessionService, createEvent } from '@earshot/core';
