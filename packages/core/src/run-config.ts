@@ -1,12 +1,15 @@
-import {
-  type AudioTranscriptionConfig,
-  type ContextWindowCompressionConfig,
+import type {
+  AudioTranscriptionConfig,
+  ContextWindowCompressionConfig,
   Modality,
-  type ProactivityConfig,
-  type RealtimeInputConfig,
-  type SessionResumptionConfig,
-  type SpeechConfig,
+  ProactivityConfig,
+  RealtimeInputConfig,
+  SessionResumptionConfig,
+  SpeechConfig,
 } from '@google/genai';
+
+// core uses only @google/genai's types (DESIGN.md): the enum's wire value, not its runtime object.
+const AUDIO = 'AUDIO' as Modality.AUDIO;
 
 /** Per-run settings of a live run (`runner.runLive({runConfig})`). */
 export interface RunConfig {
@@ -35,7 +38,7 @@ export function createRunConfig(init: Partial<RunConfig> = {}): RunConfig {
   const copy = structuredClone(init) as Partial<RunConfig>;
   return {
     ...copy,
-    responseModalities: copy.responseModalities ?? [Modality.AUDIO],
+    responseModalities: copy.responseModalities ?? [AUDIO],
     saveLiveAudio: copy.saveLiveAudio ?? false,
   };
 }
