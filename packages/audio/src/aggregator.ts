@@ -3,10 +3,10 @@ import type {
   AudioFlushReason,
   AudioRecorder,
   AudioRecordingScope,
+  Blob,
   Event,
 } from '@earshot/core';
 import { InvalidArgumentError, validateFilename, validateId } from '@earshot/core';
-import type { Blob } from '@google/genai';
 import { expectedBase64Bytes } from './base64.js';
 import { parseAudioMimeType } from './mime.js';
 import { MixdownTimeline } from './mixdown.js';
