@@ -99,6 +99,27 @@ describe('the browser bridge', () => {
     expect(kinds?.filter((k) => k === 'recording').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('takes typed text as a user turn', async () => {
+    const ws = new WebSocket(`${app.url.replace('http', 'ws')}live?session=typed-1&user=bob`);
+    const turnComplete = new Promise<void>((resolve) => {
+      ws.on('message', (data, isBinary) => {
+        if (!isBinary && JSON.parse(String(data)).event?.turnComplete) resolve();
+      });
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(JSON.stringify({ type: 'text', text: 'What time is it?' }));
+    await turnComplete;
+    ws.close();
+    await expect.poll(() => app.bridge.activeRuns, { timeout: 15_000 }).toBe(0);
+    const session = await stack.sessionService.getSession({
+      appName: APP_NAME,
+      userId: 'bob',
+      sessionId: 'typed-1',
+    });
+    const typed = session?.events.find((e) => e.author === 'user' && e.content?.parts?.[0]?.text);
+    expect(typed?.content?.parts?.[0]?.text).toBe('What time is it?');
+  });
+
   it('refuses a control character in the session id', async () => {
     const ws = new WebSocket(`${app.url.replace('http', 'ws')}live?session=a%0Ab`);
     const code = await new Promise<number>((resolve) => ws.on('close', (c) => resolve(c)));
