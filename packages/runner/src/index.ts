@@ -1,4 +1,5 @@
 export { LIVE_AGENT_KEY, TRANSFER_TOOL_NAME } from './agent-tree.js';
+export { RESUMPTION_HANDLE_REJECTED } from './first-connection.js';
 export { FunctionTool, type FunctionToolOptions } from './function-tool.js';
 export { GeminiLiveModel, type GeminiLiveModelOptions } from './gemini-live-model.js';
 export type {

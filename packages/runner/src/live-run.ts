@@ -11,6 +11,7 @@ import { AsyncQueue } from './async-queue.js';
 import { AudioRecording, type RecordingResult } from './audio-recording.js';
 import { ConnectionOpener, type OpenedConnection } from './connection-opener.js';
 import { EventSink, messageOf } from './event-sink.js';
+import { openFirstConnection } from './first-connection.js';
 import { InputPump } from './input-pump.js';
 import type { LiveCloseInfo, LiveConnection, LiveModelMessage } from './live-model.js';
 import type { LiveRequest } from './live-request-queue.js';
@@ -143,9 +144,8 @@ export class LiveRun {
   private async process(): Promise<void> {
     let failure: unknown;
     try {
-      const { startHandle, runConfig, tree } = this.options;
-      const resumption = resumptionFor(runConfig.sessionResumption, startHandle);
-      this.adopt(await this.opener.openOnce(tree.connectionTarget(this.agent, resumption)));
+      const { opener, sink } = this;
+      await openFirstConnection({ ...this.options, opener, sink, adopt: (opened) => this.adopt(opened) });
       while (!this.stopRequested) {
         let signal = this.inbox.tryTake();
         if (signal === undefined) {

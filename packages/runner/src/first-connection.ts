@@ -1,0 +1,60 @@
+import { createEvent, LIVE_RESUMPTION_HANDLE_KEY, LiveConnectionError, type RunConfig } from '@earshot/core';
+import type { SessionResumptionConfig } from '@google/genai';
+import type { AgentTree } from './agent-tree.js';
+import type { ConnectionOpener, OpenedConnection } from './connection-opener.js';
+import type { EventSink } from './event-sink.js';
+import type { LlmAgent } from './llm-agent.js';
+import { resumptionFor } from './reconnect-policy.js';
+
+/** `errorCode` of the non-fatal event a run yields when its stored handle was refused. */
+export const RESUMPTION_HANDLE_REJECTED = 'RESUMPTION_HANDLE_REJECTED';
+
+export interface FirstConnectionOptions {
+  opener: ConnectionOpener;
+  sink: EventSink;
+  runConfig: RunConfig;
+  /** The handle the run starts from (explicit or from session state), if any. */
+  startHandle: string | undefined;
+  invocationId: string;
+  tree: AgentTree;
+  /** The agent the run starts with. */
+  agent: LlmAgent;
+  /** Makes the opened connection the run's current one (before anything is emitted). */
+  adopt: (opened: OpenedConnection | undefined) => void;
+}
+
+/**
+ * Opens the first connection of a run, once. When it resumed from the handle saved in session
+ * state (not an explicit `runConfig.sessionResumption.handle`) and the connect fails before the
+ * setup completed (the handle expired, or its session is gone), it tries once more as a new
+ * Gemini session, then emits a non-fatal `RESUMPTION_HANDLE_REJECTED` event whose state delta
+ * deletes the stored handle. A failure of that retry, or of an explicit handle, fails the run.
+ */
+export async function openFirstConnection(options: FirstConnectionOptions): Promise<void> {
+  const { opener, sink, runConfig, startHandle, tree, agent } = options;
+  const targetFor = (resumption: SessionResumptionConfig | undefined) =>
+    tree.connectionTarget(agent, resumption);
+  const base = runConfig.sessionResumption;
+  const stored = startHandle !== undefined && !base?.handle;
+  let rejected: LiveConnectionError;
+  try {
+    options.adopt(await opener.openOnce(targetFor(resumptionFor(base, startHandle))));
+    return;
+  } catch (error) {
+    if (!stored || !(error instanceof LiveConnectionError)) throw error;
+    rejected = error;
+  }
+  const opened = await opener.openOnce(targetFor(resumptionFor(base, undefined)));
+  options.adopt(opened);
+  if (opened === undefined) return; // the run stopped meanwhile
+  sink.forgetHandle();
+  await sink.emit(
+    createEvent({
+      invocationId: options.invocationId,
+      author: agent.name,
+      errorCode: RESUMPTION_HANDLE_REJECTED,
+      errorMessage: `the saved resumption handle was refused (${rejected.message}); started a new live session`,
+      actions: { stateDelta: { [LIVE_RESUMPTION_HANDLE_KEY]: null } },
+    }),
+  );
+}
