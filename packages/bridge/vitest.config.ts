@@ -1,0 +1,3 @@
+import { earshotVitest } from '../../vitest.base.js';
+
+export default earshotVitest();
