@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InMemorySessionService, type RunConfig } from '@earshot/core';
+import { type AudioRecorder, InMemorySessionService, type RunConfig } from '@earshot/core';
 import { GeminiLiveModel, LlmAgent, Runner } from '@earshot/runner';
-import { type FakeConnectionHandler, FakeLiveServer } from '@earshot/testing';
+import { type FakeConnectionHandler, type FakeConnectionPlan, FakeLiveServer } from '@earshot/testing';
 import {
   type BridgeLimits,
   createLiveBridge,
@@ -39,11 +39,18 @@ export interface BridgeFixtureOptions {
   /** What the fake model does on each connection. */
   model?: FakeConnectionHandler;
   fakeFrames?: 'text' | 'binary';
+  /** Plan for every fake model connection (e.g. never answer setup). */
+  fakePlan?: FakeConnectionPlan;
+  audioRecorder?: AudioRecorder;
+  connectTimeoutMs?: number;
 }
 
 /** A real Runner on the real SDK against FakeLiveServer, behind a real bridge on an HTTP server. */
 export async function startBridge(options: BridgeFixtureOptions = {}): Promise<BridgeFixture> {
-  const fake = await FakeLiveServer.start({ frames: options.fakeFrames ?? 'binary' });
+  const fake = await FakeLiveServer.start({
+    frames: options.fakeFrames ?? 'binary',
+    defaultPlan: options.fakePlan,
+  });
   if (options.model) fake.onConnection(options.model);
   const model = new GeminiLiveModel({
     model: 'gemini-live-test',
@@ -52,7 +59,13 @@ export async function startBridge(options: BridgeFixtureOptions = {}): Promise<B
   });
   const agent = new LlmAgent({ name: 'helper', model, instruction: 'You are a test agent.', tools: [] });
   const sessionService = new InMemorySessionService();
-  const runner = new Runner({ appName: 'app', agent, sessionService });
+  const runner = new Runner({
+    appName: 'app',
+    agent,
+    sessionService,
+    audioRecorder: options.audioRecorder,
+    connectTimeoutMs: options.connectTimeoutMs,
+  });
   const reported: BridgeFixture['reported'] = [];
   const bridge = createLiveBridge({
     runner,
