@@ -9,6 +9,8 @@ import { ApiError, api, type ConsoleInfo, type SessionDetail, type SessionSummar
 import { type PageParams, pageUrl } from './lib/params.js';
 import { useLiveConsole } from './use-live-console.js';
 
+const DETAIL_REFRESH_MS = 4_000;
+
 export function App({ params }: { params: PageParams }) {
   const live = useLiveConsole(params);
   const [info, setInfo] = useState<ConsoleInfo | undefined>(undefined);
@@ -35,6 +37,15 @@ export function App({ params }: { params: PageParams }) {
       else setApiError((e as Error).message);
     });
   }, [params, sessionId, live.sessionVersion]);
+
+  // Recordings of a run that just ended (the mixdown) land after its last event: look again now and then.
+  useEffect(() => {
+    if (!sessionId) return;
+    const timer = setInterval(() => {
+      api.session(params, sessionId).then(setDetail, () => {});
+    }, DETAIL_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [params, sessionId]);
 
   const recordings = useMemo(
     () =>

@@ -58,6 +58,7 @@ export function useLiveConsole(params: PageParams): LiveConsole {
       client.on('state', ({ state, code, reason }) => {
         setConnection((c) => ({ ...c, state, ...(state === 'closed' ? { closed: { code, reason } } : {}) }));
         if (state !== 'open') {
+          setLevel(0);
           talkingRef.current = false;
           turnOpenRef.current = false;
           setTalking(false);
@@ -73,7 +74,10 @@ export function useLiveConsole(params: PageParams): LiveConsole {
       client.on('event', (frame) => {
         setConversation((s) => withEvent(s, frame));
         const e = frame.event;
-        if (e.turnComplete || e.actions?.artifactDelta || Object.keys(e.actions?.stateDelta ?? {}).length) {
+        const changes =
+          Object.keys(e.actions?.stateDelta ?? {}).length +
+          Object.keys(e.actions?.artifactDelta ?? {}).length;
+        if (e.turnComplete || e.liveSessionResumptionUpdate || changes > 0) {
           setSessionVersion((v) => v + 1);
         }
       });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { clientFrameIs, type FakeLiveConnection, type FakeLiveServer, pcm16Tone } from '@earshot/testing';
 import { asksForTime, type UserTurn, userTurnEndedBy } from './user-turn.js';
 
@@ -13,6 +14,8 @@ export interface ScriptedModelOptions {
 export const SCRIPTED_TRANSCRIPT = 'What time is it?';
 
 const OUTPUT_RATE = 24_000;
+/** Pause between the two pieces of a spoken turn's transcription (a page shows the partial first). */
+const PIECE_GAP_MS = 150;
 /** Resumption handles remembered (oldest forgotten first), so memory stays bounded. */
 const MAX_HANDLES = 1000;
 
@@ -76,6 +79,7 @@ async function converse(conn: FakeLiveConnection, c: Conversation): Promise<void
 
     if (userTurn.kind === 'spoken') {
       conn.sendInputTranscription('What time');
+      await sleep(PIECE_GAP_MS);
       conn.sendInputTranscription(' is it?', { finished: true });
     }
     let time: string | undefined;
@@ -89,7 +93,7 @@ async function converse(conn: FakeLiveConnection, c: Conversation): Promise<void
       from = Math.max(from, conn.received.indexOf(answer) + 1);
       time = timeIn(answer.toolResponse?.functionResponses?.find((r) => r.id === callId)?.response);
     }
-    speak(conn, replyFor(userTurn, time, turn), { ...c, seed: turn * 1000 });
+    await speak(conn, replyFor(userTurn, time, turn), { ...c, seed: turn * 1000 });
     conn.sendUsage({
       promptTokenCount: heardMs,
       responseTokenCount: c.replyMs,
@@ -113,8 +117,12 @@ export function replyFor(turn: UserTurn, time: string | undefined, n: number): s
   return `${said}${answer} (turn ${n})`;
 }
 
-/** The reply as audio (a tone) with its output transcription in three partial pieces, then final. */
-function speak(
+/**
+ * The reply as audio (a tone) with its output transcription in three partial pieces, then final.
+ * Chunks go out at twice real time (Gemini also sends faster than it speaks), so a page sees
+ * the transcript grow instead of one burst.
+ */
+async function speak(
   conn: FakeLiveConnection,
   text: string,
   o: { replyMs: number; chunkMs: number; seed: number },
@@ -130,6 +138,7 @@ function speak(
       if (piece) conn.sendOutputTranscription(i === 0 ? piece : ` ${piece}`);
     }
     conn.sendAudio(pcm16Tone({ ms: o.chunkMs, rate: OUTPUT_RATE, seed: o.seed + i }), { rate: OUTPUT_RATE });
+    await sleep(o.chunkMs / 2);
   }
   conn.sendOutputTranscription('', { finished: true }); // the runner's final is the sum of the deltas
   conn.sendGenerationComplete();

@@ -37,6 +37,14 @@ export function Header({ info, connection }: { info: ConsoleInfo | undefined; co
   );
 }
 
+/** What a close without a reason means, for the banner. */
+const CLOSE_REASONS: Record<number, string> = {
+  1000: 'the conversation ended',
+  1001: 'the server shut down',
+  1006: 'the server is unreachable',
+  1011: 'the live run failed',
+};
+
 export function ConnectionBanner({
   connection,
   onReconnect,
@@ -47,7 +55,7 @@ export function ConnectionBanner({
   if (connection.state === 'open' || connection.state === 'idle' || connection.state === 'connecting')
     return null;
   const closed = connection.closed;
-  const why = closed?.reason || (closed?.code ? `close code ${closed.code}` : 'the server is unreachable');
+  const why = closed?.reason || CLOSE_REASONS[closed?.code ?? 1006] || `close code ${closed?.code}`;
   return (
     <div class="banner" role="alert" data-testid="connection-banner">
       {connection.state === 'reconnecting' ? (

@@ -63,7 +63,7 @@ function WaveformPlayer({ recording }: { recording: Recording }) {
       url: recording.url,
       height: stereo ? 36 : 48,
       waveColor: recording.kind === 'output' ? '#10b981' : '#3b82f6',
-      progressColor: '#1e293b',
+      progressColor: '#1e3a8a',
       cursorColor: '#ef4444',
       normalize: true,
       ...(stereo ? { splitChannels: [{ waveColor: '#3b82f6' }, { waveColor: '#10b981' }] } : {}),

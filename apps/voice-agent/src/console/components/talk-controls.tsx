@@ -60,7 +60,7 @@ export function TalkControls(props: TalkControlsProps) {
       <div class="meter" title="microphone level" data-testid="level-meter">
         <div class="meter-fill" style={{ width: `${Math.round(Math.min(1, props.level) * 100)}%` }} />
       </div>
-      <span class="playing">{props.playing ? '🔊 model speaking' : ''}</span>
+      <span class="playing">{props.playing ? '● model speaking' : ''}</span>
       <form class="typed" onSubmit={submit}>
         <input
           data-testid="text-input"

@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { TimelineEntry } from '../lib/console-state.js';
 
-const time = (ms: number) =>
-  new Date(ms).toLocaleTimeString('en-GB', {
-    hour12: false,
-    fractionalSecondDigits: 3,
-  } as Intl.DateTimeFormatOptions);
+/** `HH:MM:SS.mmm` local time (by hand: Intl's fractional seconds render inconsistently). */
+function time(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
 
 /** Every event: when, who, what, which persistence rule applied and whether it was stored. Click for the JSON. */
 export function Timeline({ entries, truncated }: { entries: TimelineEntry[]; truncated: boolean }) {
