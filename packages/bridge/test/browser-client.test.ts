@@ -158,4 +158,37 @@ describe('the browser client in Chromium (fake microphone)', () => {
     // The history frame replayed the persisted answer.
     expect(log.match(/agent: first answer/g)?.length).toBeGreaterThanOrEqual(2);
   });
+
+  it('hands-free streams the microphone without activity signals until the microphone stops', async () => {
+    const token = new URL(example.url).searchParams.get('token')!;
+    const handsFree = await page.context().newPage();
+    handsFree.on('pageerror', (error) => console.error('[hands-free page]', error));
+    handsFree.on('console', (message) => console.log('[hands-free console]', message.text()));
+    const connections = fake.connections.length;
+    // The example's page, driven from the test: a second client on the same module, hands-free.
+    await handsFree.goto(example.url);
+    await handsFree.evaluate(`(async () => {
+      const { LiveBridgeClient } = await import('/bridge-client.js');
+      const client = new LiveBridgeClient({ url: '/live?token=${token}', mode: 'hands-free' });
+      window.client = client;
+      await client.connect();
+      await client.startMicrophone();
+    })()`);
+    await expect.poll(() => fake.connections.length, { timeout: 15_000 }).toBeGreaterThan(connections);
+    const conn = fake.connections.at(-1)!;
+    await expect.poll(() => conn.receivedAudio().length, { timeout: 15_000 }).toBeGreaterThan(32_000); // > 1 s
+    await handsFree.evaluate('window.client.stopMicrophone()');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopped = conn.receivedAudio().length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(conn.receivedAudio().length).toBe(stopped);
+    expect(conn.received.some(clientFrameIs.activityStart)).toBe(false);
+    // Closed for good: sending is a typed error, never a write into a closed socket.
+    const afterClose = await handsFree.evaluate(`(() => {
+      window.client.close();
+      try { window.client.sendText('hello?'); return 'sent'; } catch (e) { return e.name + ':' + e.code + ':' + window.client.state; }
+    })()`);
+    expect(afterClose).toBe('BridgeClientError:not_open:closed');
+    await handsFree.close();
+  });
 });
