@@ -37,6 +37,8 @@ export function describeEvent(event: Event): string {
   if (event.usageMetadata) return `usage ${event.usageMetadata.totalTokenCount} tokens`;
   if (event.liveSessionResumptionUpdate)
     return `resumption handle ${event.liveSessionResumptionUpdate.newHandle}`;
+  const delta = Object.keys(event.actions?.stateDelta ?? {});
+  if (delta.length > 0) return `state ${delta.join(', ')}`;
   const flags = ['turnComplete', 'interrupted', 'generationComplete'].filter((k) => event[k as keyof Event]);
   return flags.join(' ') || 'event';
 }
