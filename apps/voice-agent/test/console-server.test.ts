@@ -2,27 +2,10 @@ import { LIVE_RESUMPTION_HANDLE_KEY } from '@earshot/core';
 import { type RedisServerHandle, startRedisServer } from '@earshot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  type ConsoleServer,
-  createStack,
-  LIVE_RUN_CONFIG,
-  type Stack,
-  startConsoleServer,
-} from '../src/index.js';
+import type { ConsoleServer } from '../src/index.js';
+import { startTestConsole } from './helpers/test-console.js';
 
 const TOKEN = 'console-test-token';
-
-async function start(stack: Stack, log: (line: string) => void = () => {}): Promise<ConsoleServer> {
-  return startConsoleServer({
-    runner: stack.runner,
-    sessionService: stack.sessionService,
-    artifactService: stack.artifactService,
-    info: { model: stack.modelDescription, offline: stack.offline, stores: stack.stores, version: 'test' },
-    token: TOKEN,
-    runConfig: LIVE_RUN_CONFIG,
-    log,
-  });
-}
 
 interface Frame {
   type: string;
@@ -64,19 +47,15 @@ function upgradeStatus(url: string, headers: Record<string, string> = {}): Promi
 }
 
 describe('the console server', () => {
-  let stack: Stack;
   let app: ConsoleServer;
+  let close: () => Promise<void>;
   let base: string;
   const auth = { authorization: `Bearer ${TOKEN}` };
   beforeAll(async () => {
-    stack = await createStack({ fakeReplyMs: 300 });
-    app = await start(stack);
+    ({ app, close } = await startTestConsole({ token: TOKEN, stack: { fakeReplyMs: 300 } }));
     base = app.url.replace(/\?.*$/, '');
   });
-  afterAll(async () => {
-    await app.close();
-    await stack.close();
-  });
+  afterAll(() => close());
 
   it('serves the page with the token for any query string, and refuses it without', async () => {
     expect(app.url).toBe(`${base}?token=${TOKEN}`);
@@ -182,17 +161,19 @@ describe('the console server log', () => {
   afterAll(() => redis.stop());
 
   it('logs a conversation that fails because Redis died', async () => {
-    const stack = await createStack({ redisUrl: redis.url, fakeReplyMs: 200 });
     const lines: string[] = [];
-    const app = await start(stack, (line) => lines.push(line));
+    const { app, close } = await startTestConsole({
+      token: TOKEN,
+      log: (line) => lines.push(line),
+      stack: { redisUrl: redis.url, fakeReplyMs: 200 },
+    });
     try {
       await typedTurn(app.url.replace(/\?.*$/, ''), `token=${TOKEN}&session=ok-1`, 'hello');
       await redis.kill('SIGKILL');
       await typedTurn(app.url.replace(/\?.*$/, ''), `token=${TOKEN}&session=dead-1`, 'hello').catch(() => {});
       await expect.poll(() => lines.join('\n'), { timeout: 15_000 }).toMatch(/conversation dev\/dead-1: .+/);
     } finally {
-      await app.close();
-      await stack.close();
+      await close();
     }
   });
 });

@@ -2,14 +2,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ConsoleServer,
-  createStack,
-  LIVE_RUN_CONFIG,
-  type Stack,
-  startConsoleServer,
-} from '../src/index.js';
+import type { ConsoleServer } from '../src/index.js';
 import { launchChromium, speechWav } from './helpers/chromium.js';
+import { startTestConsole } from './helpers/test-console.js';
 
 /** Screenshots of every step (gitignored): look at them after a change to the console. */
 const OUT = fileURLToPath(new URL('../test-output/console/', import.meta.url));
@@ -32,8 +27,8 @@ const RECORD_TRANSCRIPT_STATES = `
 `;
 
 describe('the console in a real browser', () => {
-  let stack: Stack;
   let app: ConsoleServer;
+  let close: (() => Promise<void>) | undefined;
   let browser: Browser;
   let base: string;
   const errors: string[] = [];
@@ -43,23 +38,17 @@ describe('the console in a real browser', () => {
     await rm(OUT, { recursive: true, force: true });
     await mkdir(OUT, { recursive: true });
     const wav = await speechWav(OUT, 'What time is it?');
-    stack = await createStack({ fakeReplyMs: 1_200 });
-    app = await startConsoleServer({
-      runner: stack.runner,
-      sessionService: stack.sessionService,
-      artifactService: stack.artifactService,
-      info: { model: stack.modelDescription, offline: stack.offline, stores: stack.stores, version: 'e2e' },
+    ({ app, close } = await startTestConsole({
       token: TOKEN,
-      runConfig: LIVE_RUN_CONFIG,
       log: (line) => errors.push(line),
-    });
+      stack: { fakeReplyMs: 1_200 },
+    }));
     base = app.url.replace(/\?.*$/, '');
     browser = await launchChromium(wav);
   });
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await stack?.close();
+    await close?.();
   });
 
   it('talks, shows, plays back, resumes, refuses a wrong token and notices the server going away', async () => {

@@ -6,21 +6,13 @@ import {
   type SessionService,
   validateId,
 } from '@earshot/core';
-
-/** What the page shows in its header: how the model is reached, where things are stored. */
-export interface ConsoleInfo {
-  appName: string;
-  model: string;
-  offline: boolean;
-  stores: { sessions: string; artifacts: string };
-  version: string;
-}
+import type { ConsoleInfo, SessionDetail, SessionList } from '../console-api.js';
 
 export interface ApiContext {
   appName: string;
   sessionService: SessionService;
   artifactService: ArtifactService;
-  info: ConsoleInfo;
+  info: Omit<ConsoleInfo, 'userId'>;
   log: (line: string) => void;
 }
 
@@ -53,14 +45,15 @@ export async function handleApi(
   const { appName } = ctx;
   try {
     const path = url.pathname;
-    if (path === '/api/info') return sendJson(response, 200, { ...ctx.info, userId });
+    if (path === '/api/info') return sendJson(response, 200, { ...ctx.info, userId } satisfies ConsoleInfo);
     if (path === '/api/sessions') {
       const { sessions } = await ctx.sessionService.listSessions({ appName, userId });
       const listed = [...sessions]
         .sort((a, b) => b.lastUpdateTime - a.lastUpdateTime)
         .slice(0, MAX_LISTED_SESSIONS)
         .map((s) => ({ id: s.id, lastUpdateTime: s.lastUpdateTime }));
-      return sendJson(response, 200, { sessions: listed, truncated: sessions.length > listed.length });
+      const body: SessionList = { sessions: listed, truncated: sessions.length > listed.length };
+      return sendJson(response, 200, body);
     }
     const sessionMatch = /^\/api\/sessions\/([^/]+)$/.exec(path);
     if (sessionMatch) {
@@ -69,13 +62,14 @@ export async function handleApi(
       const session = await ctx.sessionService.getSession({ ...key, config: { numRecentEvents: 0 } });
       if (!session) return sendJson(response, 404, { error: `no session "${sessionId}"` });
       const artifacts = await ctx.artifactService.listArtifactKeys(key);
-      return sendJson(response, 200, {
+      const body: SessionDetail = {
         id: session.id,
         userId,
         state: session.state,
         lastUpdateTime: session.lastUpdateTime,
         artifacts,
-      });
+      };
+      return sendJson(response, 200, body);
     }
     if (path === '/api/artifact') return await sendArtifact(ctx, url, userId, response);
     sendJson(response, 404, { error: `no route ${path}` });

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createLiveBridge, type LiveBridge } from '@earshot/bridge';
 import { type ArtifactService, type RunConfig, type SessionService, validateId } from '@earshot/core';
 import type { Runner } from '@earshot/runner';
+import type { ConsoleInfo } from '../console-api.js';
 import { createAccessToken, tokenMatches, tokenOf } from './access-token.js';
-import { type ConsoleInfo, handleApi } from './api-routes.js';
+import { handleApi } from './api-routes.js';
 import { type ConsoleAssets, defaultAssetsDir, loadConsoleAssets } from './static-assets.js';
 
 /** The user a page acts as when its URL names none (`?user=ID` picks another). */
@@ -14,7 +15,7 @@ export interface ConsoleServerOptions {
   runner: Runner;
   sessionService: SessionService;
   artifactService: ArtifactService;
-  info: Omit<ConsoleInfo, 'appName'>;
+  info: Omit<ConsoleInfo, 'appName' | 'userId'>;
   /** Random unless given. */
   token?: string;
   /** 0 (default) picks a free port. */

@@ -1,26 +1,7 @@
+import type { ConsoleInfo, SessionDetail, SessionList } from '../../console-api.js';
 import { apiUrl, type PageParams } from './params.js';
 
-export interface ConsoleInfo {
-  appName: string;
-  model: string;
-  offline: boolean;
-  stores: { sessions: string; artifacts: string };
-  version: string;
-  userId: string;
-}
-
-export interface SessionSummary {
-  id: string;
-  lastUpdateTime: number;
-}
-
-export interface SessionDetail {
-  id: string;
-  userId: string;
-  state: Record<string, unknown>;
-  lastUpdateTime: number;
-  artifacts: string[];
-}
+export type { ConsoleInfo, SessionDetail, SessionSummary } from '../../console-api.js';
 
 export class ApiError extends Error {
   constructor(
@@ -44,8 +25,7 @@ async function getJson<T>(params: PageParams, path: string): Promise<T> {
 
 export const api = {
   info: (params: PageParams) => getJson<ConsoleInfo>(params, '/api/info'),
-  sessions: (params: PageParams) =>
-    getJson<{ sessions: SessionSummary[]; truncated: boolean }>(params, '/api/sessions'),
+  sessions: (params: PageParams) => getJson<SessionList>(params, '/api/sessions'),
   session: (params: PageParams, id: string) =>
     getJson<SessionDetail>(params, `/api/sessions/${encodeURIComponent(id)}`),
   artifactUrl: (params: PageParams, sessionId: string, file: string) =>
