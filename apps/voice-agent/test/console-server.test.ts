@@ -142,6 +142,7 @@ describe('the console server', () => {
     expect((await api('artifact?session=rec-1&file=..%2Fx')).status).toBe(400);
     expect((await api('artifact?session=rec-1&file=x&version=-1')).status).toBe(400);
     expect((await api('sessions/a%0Ab')).status).toBe(400);
+    expect((await api('sessions/%E0%A4%A')).status).toBe(400);
     expect((await fetch(`${base}api/info?user=a%0Ab`, { headers: auth })).status).toBe(400);
     expect(
       (

@@ -152,6 +152,14 @@ describe('the console in a real browser', () => {
       .first()
       .waitFor({ timeout: 15_000 });
     await resumed.getByTestId('session-list').getByText(sessionId).waitFor();
+    // The model resumed too: the scripted model only continues its turn count from its own handle.
+    await resumed.getByTestId('text-input').fill('still there?');
+    await resumed.getByTestId('text-input').press('Enter');
+    await resumed
+      .locator('[data-testid="line-model"][data-partial="false"]')
+      .filter({ hasText: 'You typed "still there?"' })
+      .filter({ hasText: '(turn 3)' })
+      .waitFor();
     await page.getByTestId('connection-banner').waitFor();
     await shot(resumed, '06-resumed-history');
     await shot(page, '06b-first-page-replaced');

@@ -57,7 +57,7 @@ export async function handleApi(
     }
     const sessionMatch = /^\/api\/sessions\/([^/]+)$/.exec(path);
     if (sessionMatch) {
-      const sessionId = validateId('session', decodeURIComponent(sessionMatch[1] as string));
+      const sessionId = validateId('session', decodeSegment(sessionMatch[1] as string));
       const key = { appName, userId, sessionId };
       const session = await ctx.sessionService.getSession({ ...key, config: { numRecentEvents: 0 } });
       if (!session) return sendJson(response, 404, { error: `no session "${sessionId}"` });
@@ -110,4 +110,12 @@ async function sendArtifact(ctx: ApiContext, url: URL, userId: string, response:
     'cache-control': 'private, max-age=3600',
   });
   response.end(bytes);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new InvalidArgumentError('the session id is not valid percent-encoding', { field: 'session' });
+  }
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +26,12 @@ export interface ConsoleAssets {
   files: ReadonlyMap<string, StaticAsset>;
 }
 
-/** Where `vite build` writes the console: `dist/console/` (from `dist/*.js` or from `src/server/*.ts`). */
+/** Where `vite build` writes the console: `dist/console/`, next to `dist/*.js` (or above `src/server/` when run from source). */
 export function defaultAssetsDir(): string {
-  const candidates = ['./console/', '../../dist/console/'].map((p) =>
-    fileURLToPath(new URL(p, import.meta.url)),
+  const here = fileURLToPath(import.meta.url);
+  return fileURLToPath(
+    new URL(/[\\/]src[\\/]server[\\/]/.test(here) ? '../../dist/console/' : './console/', import.meta.url),
   );
-  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? (candidates[0] as string);
 }
 
 export async function loadConsoleAssets(dir: string): Promise<ConsoleAssets> {
