@@ -27,17 +27,26 @@ export function Recordings({ recordings }: { recordings: Recording[] }) {
     <section class="panel recordings" data-testid="recordings">
       <h2>Recordings</h2>
       {recordings.length === 0 && <p class="empty">No recordings yet: they appear when a turn ends.</p>}
-      {[...groups].map(([group, items]) => (
-        <div key={group} class="recording-group">
-          <h3 class="mono">{group}</h3>
-          {items
-            .sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.file.localeCompare(b.file))
-            .map((r) => (
-              <WaveformPlayer key={r.url} recording={r} />
-            ))}
-        </div>
-      ))}
+      {[...groups]
+        .sort(([, a], [, b]) => startOf(a) - startOf(b))
+        .map(([group, items]) => (
+          <div key={group} class="recording-group">
+            <h3 class="mono">{group}</h3>
+            {items
+              .sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.file.localeCompare(b.file))
+              .map((r) => (
+                <WaveformPlayer key={r.url} recording={r} />
+              ))}
+          </div>
+        ))}
     </section>
+  );
+}
+
+/** When a run's recordings start: the earliest `…-{ms}.wav` among them (runs are shown oldest first). */
+function startOf(items: Recording[]): number {
+  return Math.min(
+    ...items.map((r) => Number(/-(\d+)\.[a-z0-9]+$/.exec(r.file)?.[1] ?? Number.MAX_SAFE_INTEGER)),
   );
 }
 
