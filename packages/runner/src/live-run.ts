@@ -10,10 +10,14 @@ import { LIVE_AGENT_KEY } from './agent-tree.js';
 import { AsyncQueue } from './async-queue.js';
 import { AudioRecording, type RecordingResult } from './audio-recording.js';
 import { ConnectionOpener, type OpenedConnection } from './connection-opener.js';
-import { EventSink, messageOf } from './event-sink.js';
+import { HandleSaveTimer } from './continuity/handle-save-timer.js';
+import { InputContinuity, unconfirmedEvent } from './continuity/input-continuity.js';
+import type { TrackedConnection } from './continuity/tracked-connection.js';
+import { EventSink, messageOf, PersistFailure } from './event-sink.js';
 import { openFirstConnection } from './first-connection.js';
 import { InputPump } from './input-pump.js';
-import type { LiveCloseInfo, LiveConnection, LiveModelMessage } from './live-model.js';
+import { isImageMime } from './live-input-validation.js';
+import type { LiveCloseInfo, LiveModelMessage } from './live-model.js';
 import type { LiveRequest } from './live-request-queue.js';
 import type { LiveRunOptions } from './live-run-options.js';
 import type { LlmAgent } from './llm-agent.js';
@@ -21,8 +25,11 @@ import { LiveMessageMapper } from './message-mapper.js';
 import { isReconnectableClose, resumptionFor } from './reconnect-policy.js';
 import { endRun } from './run-ending.js';
 import { RunTranscript } from './run-transcript.js';
-import { LiveTools, type ToolBatch } from './tool-batches.js';
+import { LiveTools, responseEvent, type ToolBatch } from './tool-batches.js';
 import type { ToolBatchOutcome } from './tool-executor.js';
+
+/** How long the end of a run waits for aborted tool calls to settle (they settle at once unless hung in a hook). */
+const STOPPED_TOOLS_SETTLE_MS = 1_000;
 
 /** Everything the run reacts to, in one ordered inbox. `connection` tags socket signals. */
 type RunSignal =
@@ -33,6 +40,7 @@ type RunSignal =
   | { kind: 'inputClosed' }
   | { kind: 'toolsDone'; batch: ToolBatch; outcome: ToolBatchOutcome }
   | { kind: 'recording'; result: RecordingResult }
+  | { kind: 'saveHandle' }
   | { kind: 'failure'; error: unknown }
   | { kind: 'wake' };
 
@@ -54,9 +62,11 @@ export class LiveRun {
   private readonly opener: ConnectionOpener;
   private readonly recording: AudioRecording | undefined;
   private readonly transcript = new RunTranscript();
+  private readonly continuity: InputContinuity;
+  private readonly handleSave: HandleSaveTimer;
   private agent: LlmAgent;
   private readonly tools: LiveTools;
-  private connection: LiveConnection | undefined;
+  private connection: TrackedConnection | undefined;
   private connectionId = 0;
   /** Messages of older connections are still handled, except across a transfer. */
   private acceptFrom = 0;
@@ -70,6 +80,13 @@ export class LiveRun {
   constructor(options: LiveRunOptions) {
     this.options = options;
     this.agent = options.agent;
+    this.continuity = new InputContinuity({
+      transparent: options.runConfig.sessionResumption?.transparent === true,
+      limits: options.inputReplay,
+    });
+    this.handleSave = new HandleSaveTimer(options.resumptionSaveDelayMs, () =>
+      this.inbox.push({ kind: 'saveHandle' }),
+    );
     this.mapper = new LiveMessageMapper({
       invocationId: options.invocationId,
       agentName: options.agent.name,
@@ -145,7 +162,12 @@ export class LiveRun {
     let failure: unknown;
     try {
       const { opener, sink } = this;
-      await openFirstConnection({ ...this.options, opener, sink, adopt: (opened) => this.adopt(opened) });
+      await openFirstConnection({
+        ...this.options,
+        opener,
+        sink,
+        adopt: (opened, prelude) => this.adopt(opened, -1, prelude),
+      });
       while (!this.stopRequested) {
         let signal = this.inbox.tryTake();
         if (signal === undefined) {
@@ -189,6 +211,9 @@ export class LiveRun {
       case 'recording':
         await this.emitRecording(signal.result);
         break;
+      case 'saveHandle':
+        await this.saveHandle();
+        break;
       case 'failure':
         throw signal.error;
       case 'wake':
@@ -205,8 +230,11 @@ export class LiveRun {
     if (mapped.cancelledCallIds.length > 0) this.tools.cancel(mapped.cancelledCallIds);
     for (const { event, boundary, toolCalls } of mapped.events) {
       // A handle from a connection already replaced would roll back what the new one did.
-      if (event.liveSessionResumptionUpdate && fromCurrent)
-        this.sink.noteResumptionUpdate(event.liveSessionResumptionUpdate);
+      const update = event.liveSessionResumptionUpdate;
+      if (update && fromCurrent && this.sink.noteResumptionUpdate(update)) {
+        this.continuity.confirmed(this.connectionId, update);
+        this.handleSave.start();
+      }
       // Calls from a connection being replaced cannot be answered on it any more.
       if (toolCalls) {
         const origin = fromCurrent ? this.connection : undefined;
@@ -254,13 +282,17 @@ export class LiveRun {
     const generation = this.sink.handleGeneration;
     const resumption = resumptionFor(this.options.runConfig.sessionResumption, this.sink.resumptionHandle);
     this.detachConnection('reconnect');
-    this.adopt(
-      await this.opener.replace(
-        this.options.tree.connectionTarget(this.agent, resumption),
-        this.worthConnecting,
-      ),
-      generation,
+    const opened = await this.opener.replace(
+      this.options.tree.connectionTarget(this.agent, resumption),
+      this.worthConnecting,
     );
+    // What the session behind the handle may lack goes first (transparent), or is reported.
+    let unconfirmed: ReturnType<InputContinuity['resumeOn']> | undefined;
+    this.adopt(opened, generation, (connection) => {
+      unconfirmed = this.continuity.resumeOn(connection, generation);
+    });
+    const report = unconfirmed && unconfirmedEvent(unconfirmed, this.eventBase());
+    if (report) this.sink.yieldOnly(report);
   }
 
   /** Another agent: its own instruction, tools and Gemini session (never the other agent's handle). */
@@ -271,6 +303,7 @@ export class LiveRun {
     this.mapper.agentName = target.name;
     this.tools.useAgent(target);
     this.sink.forgetHandle();
+    this.continuity.newSession();
     this.opener.proven();
     const config = resumptionFor(this.options.runConfig.sessionResumption, undefined);
     // The new agent's session starts empty: give it the conversation so far, before any input.
@@ -301,16 +334,17 @@ export class LiveRun {
   private adopt(
     opened: OpenedConnection | undefined,
     resumedGeneration = -1,
-    prelude?: (connection: LiveConnection) => void,
+    prelude?: (connection: TrackedConnection) => void,
   ): void {
     if (opened === undefined) return;
-    prelude?.(opened.connection);
-    this.connection = opened.connection;
+    const connection = this.continuity.track(opened.connection, opened.id);
+    prelude?.(connection);
+    this.connection = connection;
     this.connectionId = opened.id;
     if (this.acceptFrom > opened.id) this.acceptFrom = opened.id;
     this.connectionGone = false;
     this.resumedGeneration = resumedGeneration;
-    this.input.connectTo(opened.connection);
+    this.input.connectTo(connection);
     this.tools.route(this.current());
   }
 
@@ -321,8 +355,8 @@ export class LiveRun {
 
   private async handleToolsDone(batch: ToolBatch, outcome: ToolBatchOutcome): Promise<void> {
     this.tools.settled(batch, outcome, this.current());
-    const { responses, actions } = outcome;
-    if (responses.length === 0) return;
+    const { recorded, actions } = outcome;
+    if (recorded.length === 0) return;
     // A transfer asked for by an agent no longer speaking, or once the run is ending, is not made.
     const ending = this.stopRequested || this.options.queue.isClosed;
     const target =
@@ -335,15 +369,7 @@ export class LiveRun {
       actions.stateDelta[LIVE_RESUMPTION_HANDLE_KEY] = null;
       if (this.options.tree.hasTransfers) actions.stateDelta[LIVE_AGENT_KEY] = target.name;
     }
-    const parts = responses.map((functionResponse) => ({ functionResponse }));
-    await this.sink.emit(
-      createEvent({
-        invocationId: this.options.invocationId,
-        author: batch.agent.name,
-        content: { role: 'user', parts },
-        actions,
-      }),
-    );
+    await this.sink.emit(responseEvent(this.options.invocationId, batch, outcome));
     if (target) await this.transferTo(target);
   }
 
@@ -360,17 +386,21 @@ export class LiveRun {
   }
 
   private afterSend(request: LiveRequest): void {
-    if (request.kind === 'realtime') this.recording?.record('input', request.blob);
+    // Still frames are sent, never recorded (the recorder takes audio).
+    if (request.kind === 'realtime' && !isImageMime(request.blob.mimeType))
+      this.recording?.record('input', request.blob);
     if (request.kind === 'content') this.inbox.push({ kind: 'userContent', content: request.content });
   }
 
   /** Ends the run: stop input and tools, close the model, then its last events (see `endRun`). */
   private async shutdown(failure: unknown): Promise<void> {
     this.stopping.abort();
+    this.handleSave.cancel();
     this.input.stop();
     this.tools.abortAll();
     this.connection?.close();
     this.options.queue.detach(this);
+    await this.recordStoppedCalls(failure);
     const error = await endRun(failure, {
       sink: this.sink,
       recording: this.recording,
@@ -386,9 +416,35 @@ export class LiveRun {
     else this.output.fail(error);
   }
 
+  /** Calls the stop cut short still get their (cancelled) answer in the session, before the last events. */
+  private async recordStoppedCalls(failure: unknown): Promise<void> {
+    await this.tools.settledWithin(STOPPED_TOOLS_SETTLE_MS);
+    const others: RunSignal[] = [];
+    for (const signal of this.inbox.drain()) {
+      if (signal.kind !== 'toolsDone') {
+        others.push(signal);
+        continue;
+      }
+      if (signal.outcome.recorded.length === 0) continue;
+      const event = responseEvent(this.options.invocationId, signal.batch, signal.outcome);
+      if (failure instanceof PersistFailure) this.sink.yieldOnly(event);
+      else await this.sink.emit(event)?.catch(() => this.sink.yieldOnly(event));
+    }
+    for (const signal of others) this.inbox.push(signal);
+  }
+
   private errorEvent(errorCode: string, errorMessage: string): Event {
-    const { invocationId } = this.options;
-    return createEvent({ invocationId, author: this.agent.name, errorCode, errorMessage });
+    return createEvent({ ...this.eventBase(), errorCode, errorMessage });
+  }
+
+  private eventBase() {
+    return { invocationId: this.options.invocationId, author: this.agent.name };
+  }
+
+  /** The newest handle waited long enough for a turn boundary: save it with a state-only event. */
+  private async saveHandle(): Promise<void> {
+    const stateDelta = this.sink.takeUnsavedHandle();
+    if (stateDelta) await this.sink.emit(createEvent({ ...this.eventBase(), actions: { stateDelta } }));
   }
 }
 
