@@ -94,7 +94,8 @@ function validatePart(part: Part, field: string): Part {
     );
   }
   if (part.text !== undefined) {
-    if (typeof part.text !== 'string') throw new InvalidArgumentError(`${field}.text must be a string`, { field });
+    if (typeof part.text !== 'string')
+      throw new InvalidArgumentError(`${field}.text must be a string`, { field });
     return { text: part.text };
   }
   if (part.inlineData !== undefined) {
@@ -114,5 +115,7 @@ function validatePart(part: Part, field: string): Part {
   if (mimeType !== undefined && typeof mimeType !== 'string') {
     throw new InvalidArgumentError(`${field}.fileData.mimeType must be a string`, { field });
   }
-  return { fileData: mimeType === undefined ? { fileUri } : { fileUri, mimeType: mimeType.trim().toLowerCase() } };
+  return {
+    fileData: mimeType === undefined ? { fileUri } : { fileUri, mimeType: mimeType.trim().toLowerCase() },
+  };
 }

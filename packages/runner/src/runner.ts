@@ -15,10 +15,7 @@ import {
   validateId,
 } from '@earshot/core';
 import { AgentTree, LIVE_AGENT_KEY } from './agent-tree.js';
-import {
-  DEFAULT_TRANSCRIPT_LIMITS,
-  type TranscriptLimits,
-} from './continuity/bounded-transcript.js';
+import { DEFAULT_TRANSCRIPT_LIMITS, type TranscriptLimits } from './continuity/bounded-transcript.js';
 import { type InputReplayOptions, inputReplayOptions } from './continuity/input-ledger.js';
 import type { LiveRequestQueue } from './live-request-queue.js';
 import { LiveRun } from './live-run.js';
@@ -206,7 +203,10 @@ export class Runner {
     return { agent: agent ?? this.agent, handle };
   }
 
-  private async sessionFor(userId: string, sessionId: string): Promise<{ session: Session; created: boolean }> {
+  private async sessionFor(
+    userId: string,
+    sessionId: string,
+  ): Promise<{ session: Session; created: boolean }> {
     const key = { appName: this.appName, userId, sessionId };
     // The run appends to this object and only needs its state: skip loading the history.
     const existing = await this.sessionService.getSession({ ...key, config: { numRecentEvents: 0 } });

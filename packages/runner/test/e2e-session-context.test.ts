@@ -78,7 +78,10 @@ describe('context on a new Gemini session, through the real SDK', () => {
         turns: [
           { role: 'user', parts: [{ text: 'weather in Oslo?' }] },
           { role: 'model', parts: [{ text: '[tool call] lookup({"city":"Oslo"})' }] },
-          { role: 'user', parts: [{ text: '[tool result] lookup: {"output":{"city":"Oslo","sky":"sunny"}}' }] },
+          {
+            role: 'user',
+            parts: [{ text: '[tool result] lookup: {"output":{"city":"Oslo","sky":"sunny"}}' }],
+          },
           { role: 'model', parts: [{ text: 'It is sunny in Oslo.' }] },
         ],
         turnComplete: false,
@@ -162,7 +165,9 @@ describe('the bound of the context (scripted model)', () => {
 
   it('rejects bad bounds at construction', () => {
     const sessionService = new InMemorySessionService();
-    expect(() => liveRunnerFor(sessionService, { newSessionContext: { maxEvents: -1 } })).toThrow(/maxEvents/);
+    expect(() => liveRunnerFor(sessionService, { newSessionContext: { maxEvents: -1 } })).toThrow(
+      /maxEvents/,
+    );
     expect(() => liveRunnerFor(sessionService, { newSessionContext: { maxChars: 1.5 } })).toThrow(/maxChars/);
   });
 });
@@ -171,6 +176,3 @@ function liveRunnerFor(sessionService: InMemorySessionService, options: Partial<
   const agent = new LlmAgent({ name: 'helper', model: 'gemini-live-test' });
   return new Runner({ appName: 'app', agent, sessionService, ...options });
 }
-
-
-

@@ -90,7 +90,10 @@ describe('LiveRequestQueue', () => {
     expect(await drain(queue)).toEqual([
       {
         kind: 'content',
-        content: { role: 'user', parts: [{ text: 'hi' }, { inlineData: { data: 'AAAA', mimeType: 'image/png' } }] },
+        content: {
+          role: 'user',
+          parts: [{ text: 'hi' }, { inlineData: { data: 'AAAA', mimeType: 'image/png' } }],
+        },
       },
     ]);
   });

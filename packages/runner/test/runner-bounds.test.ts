@@ -1,5 +1,5 @@
-import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { liveServerFrames as frames } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
 import { TRUNCATED_METADATA_KEY } from '../src/message-mapper.js';
@@ -41,7 +41,9 @@ describe('per-run accumulators are bounded', () => {
     queue.close();
     expect(await run.done).toEqual({ error: undefined });
     expect(partials).toBe(200);
-    console.log(`1 MB-delta flood: heap +${(grown / MB).toFixed(1)} MB after, peak +${(peak / MB).toFixed(1)} MB`);
+    console.log(
+      `1 MB-delta flood: heap +${(grown / MB).toFixed(1)} MB after, peak +${(peak / MB).toFixed(1)} MB`,
+    );
     // Documented bound: 64 Ki characters per accumulator; the rest of the margin is GC noise.
     expect(peak).toBeLessThan(24 * MB);
     const events = await stored();

@@ -2,7 +2,7 @@ import { createEvent, type Event } from '@earshot/core';
 import type { LiveServerSessionResumptionUpdate } from '@google/genai';
 import type { LiveConnection } from '../live-model.js';
 import { InputLedger, type InputReplayOptions, type Unconfirmed } from './input-ledger.js';
-import { type ClientSend, TrackedConnection } from './tracked-connection.js';
+import { TrackedConnection } from './tracked-connection.js';
 
 /** `errorCode` of the non-fatal, unpersisted event reporting input that may not have reached the model. */
 export const LIVE_INPUT_UNCONFIRMED = 'LIVE_INPUT_UNCONFIRMED';
@@ -79,5 +79,3 @@ function indexOf(value: unknown): number | undefined {
   if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value);
   return undefined;
 }
-
-export type { ClientSend };

@@ -9,7 +9,10 @@ export interface InputReplayOptions {
   maxAgeMs?: number;
 }
 
-export const DEFAULT_INPUT_REPLAY: Required<InputReplayOptions> = { maxBytes: 4 * 1024 * 1024, maxAgeMs: 60_000 };
+export const DEFAULT_INPUT_REPLAY: Required<InputReplayOptions> = {
+  maxBytes: 4 * 1024 * 1024,
+  maxAgeMs: 60_000,
+};
 
 /** Messages (and the audio in them) that may not have reached the model. */
 export interface Unconfirmed {
@@ -160,7 +163,15 @@ export class InputLedger {
     }
   }
 
-  private count({ connection, index, audioMs }: { connection: number; index: number; audioMs: number }): void {
+  private count({
+    connection,
+    index,
+    audioMs,
+  }: {
+    connection: number;
+    index: number;
+    audioMs: number;
+  }): void {
     this.uncounted = { messages: this.uncounted.messages + 1, audioMs: this.uncounted.audioMs + audioMs };
     this.lastUncounted = { connection, index };
   }
@@ -175,7 +186,8 @@ export class InputLedger {
 function payloadBytes(send: ClientSend): number {
   switch (send.kind) {
     case 'realtime': {
-      const blob = 'audio' in send.input ? send.input.audio : 'video' in send.input ? send.input.video : undefined;
+      const blob =
+        'audio' in send.input ? send.input.audio : 'video' in send.input ? send.input.video : undefined;
       return blob?.data?.length ?? 0;
     }
     case 'content': {
