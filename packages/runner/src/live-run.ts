@@ -5,15 +5,14 @@ import {
   LIVE_RESUMPTION_HANDLE_KEY,
   LiveConnectionError,
 } from '@earshot/core';
-import type { Content } from '@google/genai';
 import { LIVE_AGENT_KEY } from './agent-tree.js';
 import { AsyncQueue } from './async-queue.js';
-import { AudioRecording, type RecordingResult } from './audio-recording.js';
+import { type AudioRecording, type RecordingResult, recordingFor } from './audio-recording.js';
 import { ConnectionOpener, type OpenedConnection } from './connection-opener.js';
-import { HandleSaveTimer } from './continuity/handle-save-timer.js';
+import { HandleSaveTimer, saveUnsavedHandle } from './continuity/handle-save-timer.js';
 import { InputContinuity, unconfirmedEvent } from './continuity/input-continuity.js';
 import type { TrackedConnection } from './continuity/tracked-connection.js';
-import { EventSink, messageOf, PersistFailure } from './event-sink.js';
+import { EventSink, messageOf } from './event-sink.js';
 import { openFirstConnection } from './first-connection.js';
 import { InputPump } from './input-pump.js';
 import { isImageMime } from './live-input-validation.js';
@@ -24,25 +23,10 @@ import type { LlmAgent } from './llm-agent.js';
 import { LiveMessageMapper } from './message-mapper.js';
 import { isReconnectableClose, resumptionFor } from './reconnect-policy.js';
 import { endRun } from './run-ending.js';
+import { isSetupOnly, type RunSignal, recordStoppedCalls } from './run-signal.js';
 import { RunTranscript } from './run-transcript.js';
 import { LiveTools, responseEvent, type ToolBatch } from './tool-batches.js';
 import type { ToolBatchOutcome } from './tool-executor.js';
-
-/** How long the end of a run waits for aborted tool calls to settle (they settle at once unless hung in a hook). */
-const STOPPED_TOOLS_SETTLE_MS = 1_000;
-
-/** Everything the run reacts to, in one ordered inbox. `connection` tags socket signals. */
-type RunSignal =
-  | { kind: 'message'; connection: number; message: LiveModelMessage }
-  | { kind: 'protocolError'; connection: number; error: Error }
-  | { kind: 'closed'; connection: number; info: LiveCloseInfo }
-  | { kind: 'userContent'; content: Content }
-  | { kind: 'inputClosed' }
-  | { kind: 'toolsDone'; batch: ToolBatch; outcome: ToolBatchOutcome }
-  | { kind: 'recording'; result: RecordingResult }
-  | { kind: 'saveHandle' }
-  | { kind: 'failure'; error: unknown }
-  | { kind: 'wake' };
 
 /**
  * One `runLive` invocation. Socket callbacks, the input pump, tool completions and recorder
@@ -122,20 +106,11 @@ export class LiveRun {
         onClose: (info) => this.inbox.push({ kind: 'closed', connection, info }),
       }),
     });
-    const { audioRecorder, runConfig, appName, session, invocationId } = options;
-    if (audioRecorder && runConfig.saveLiveAudio) {
-      this.recording = new AudioRecording({
-        recorder: audioRecorder,
-        scope: () => ({
-          appName,
-          userId: session.userId,
-          sessionId: session.id,
-          invocationId,
-          agentName: this.agent.name,
-        }),
-        onFlushed: (result) => this.inbox.push({ kind: 'recording', result }),
-      });
-    }
+    this.recording = recordingFor(
+      options,
+      () => this.agent.name,
+      (result) => this.inbox.push({ kind: 'recording', result }),
+    );
   }
 
   /** The run's events, in order; ends when the run ends, failing with the run's error if any. */
@@ -212,7 +187,7 @@ export class LiveRun {
         await this.emitRecording(signal.result);
         break;
       case 'saveHandle':
-        await this.saveHandle();
+        await saveUnsavedHandle(this.sink, this.eventBase());
         break;
       case 'failure':
         throw signal.error;
@@ -287,11 +262,10 @@ export class LiveRun {
       this.worthConnecting,
     );
     // What the session behind the handle may lack goes first (transparent), or is reported.
-    let unconfirmed: ReturnType<InputContinuity['resumeOn']> | undefined;
+    let report: Event | undefined;
     this.adopt(opened, generation, (connection) => {
-      unconfirmed = this.continuity.resumeOn(connection, generation);
+      report = unconfirmedEvent(this.continuity.resumeOn(connection, generation), this.eventBase());
     });
-    const report = unconfirmed && unconfirmedEvent(unconfirmed, this.eventBase());
     if (report) this.sink.yieldOnly(report);
   }
 
@@ -400,7 +374,9 @@ export class LiveRun {
     this.tools.abortAll();
     this.connection?.close();
     this.options.queue.detach(this);
-    await this.recordStoppedCalls(failure);
+    // Calls the stop cut short still get their (cancelled) answer in the session, before the last events.
+    const { tools, inbox, sink } = this;
+    await recordStoppedCalls({ tools, inbox, sink, invocationId: this.options.invocationId, failure });
     const error = await endRun(failure, {
       sink: this.sink,
       recording: this.recording,
@@ -416,23 +392,6 @@ export class LiveRun {
     else this.output.fail(error);
   }
 
-  /** Calls the stop cut short still get their (cancelled) answer in the session, before the last events. */
-  private async recordStoppedCalls(failure: unknown): Promise<void> {
-    await this.tools.settledWithin(STOPPED_TOOLS_SETTLE_MS);
-    const others: RunSignal[] = [];
-    for (const signal of this.inbox.drain()) {
-      if (signal.kind !== 'toolsDone') {
-        others.push(signal);
-        continue;
-      }
-      if (signal.outcome.recorded.length === 0) continue;
-      const event = responseEvent(this.options.invocationId, signal.batch, signal.outcome);
-      if (failure instanceof PersistFailure) this.sink.yieldOnly(event);
-      else await this.sink.emit(event)?.catch(() => this.sink.yieldOnly(event));
-    }
-    for (const signal of others) this.inbox.push(signal);
-  }
-
   private errorEvent(errorCode: string, errorMessage: string): Event {
     return createEvent({ ...this.eventBase(), errorCode, errorMessage });
   }
@@ -440,14 +399,4 @@ export class LiveRun {
   private eventBase() {
     return { invocationId: this.options.invocationId, author: this.agent.name };
   }
-
-  /** The newest handle waited long enough for a turn boundary: save it with a state-only event. */
-  private async saveHandle(): Promise<void> {
-    const stateDelta = this.sink.takeUnsavedHandle();
-    if (stateDelta) await this.sink.emit(createEvent({ ...this.eventBase(), actions: { stateDelta } }));
-  }
-}
-
-function isSetupOnly(message: LiveModelMessage): boolean {
-  return Object.keys(message).every((key) => key === 'setupComplete');
 }

@@ -1,3 +1,6 @@
+import { createEvent } from '@earshot/core';
+import type { EventSink } from '../event-sink.js';
+
 /**
  * Bounds how long the newest resumption handle may stay only in memory: started by a new
  * handle, it fires once after `delayMs` (the run then saves the handle with a state-only event
@@ -25,4 +28,13 @@ export class HandleSaveTimer {
     clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+/** The timer fired: save the newest handle with a state-only event, unless a turn boundary saved it. */
+export async function saveUnsavedHandle(
+  sink: EventSink,
+  base: { invocationId: string; author: string },
+): Promise<void> {
+  const stateDelta = sink.takeUnsavedHandle();
+  if (stateDelta) await sink.emit(createEvent({ ...base, actions: { stateDelta } }));
 }
