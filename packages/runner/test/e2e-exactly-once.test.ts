@@ -1,4 +1,11 @@
+import { InMemorySessionService, LiveConnectionError } from '@earshot/core';
+import { FakeLiveServer } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
+import { GeminiLiveModel } from '../src/gemini-live-model.js';
+import { LiveRequestQueue } from '../src/live-request-queue.js';
+import { LlmAgent } from '../src/llm-agent.js';
+import { Runner } from '../src/runner.js';
+import { collect } from './helpers/collect.js';
 import { dropStorm } from './helpers/drop-storm.js';
 
 const DROPS = 100;
@@ -35,4 +42,35 @@ describe('input across 100 forced drops (goAway, 1006, 1011), real SDK in Vertex
       `not transparent: ${result.sent.length} sent, lost ${result.lost}, reported ${result.reportedMessages} in ${result.reports} events (${result.reportedAudioMs} ms audio)`,
     );
   }, 120_000);
+});
+
+describe('transparent resumption with the Gemini API', () => {
+  it('the SDK refuses it there: the run fails its first connect with LiveConnectionError', async () => {
+    const server = await FakeLiveServer.start();
+    try {
+      const model = new GeminiLiveModel({
+        model: 'gemini-live-test',
+        apiKey: 'k',
+        httpOptions: { baseUrl: server.baseUrl, apiVersion: 'v1beta' },
+      });
+      const runner = new Runner({
+        appName: 'app',
+        agent: new LlmAgent({ name: 'helper', model }),
+        sessionService: new InMemorySessionService(),
+      });
+      const run = collect(
+        runner.runLive({
+          userId: 'u',
+          sessionId: 's',
+          liveRequestQueue: new LiveRequestQueue(),
+          runConfig: { sessionResumption: { transparent: true } },
+        }),
+      );
+      const { error } = await run.done;
+      expect(error).toBeInstanceOf(LiveConnectionError);
+      expect(String((error as Error).message)).toMatch(/transparent/);
+    } finally {
+      await server.close();
+    }
+  });
 });

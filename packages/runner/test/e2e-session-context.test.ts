@@ -6,6 +6,7 @@ import {
 } from '@earshot/core';
 import { clientFrameIs, FakeLiveServer, pcm16Tone } from '@earshot/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SESSION_CONTEXT_UNAVAILABLE } from '../src/first-connection.js';
 import { FunctionTool } from '../src/function-tool.js';
 import { GeminiLiveModel } from '../src/gemini-live-model.js';
 import { LiveRequestQueue } from '../src/live-request-queue.js';
@@ -176,3 +177,23 @@ function liveRunnerFor(sessionService: InMemorySessionService, options: Partial<
   const agent = new LlmAgent({ name: 'helper', model: 'gemini-live-test' });
   return new Runner({ appName: 'app', agent, sessionService, ...options });
 }
+
+describe('context failures', () => {
+  it('a store that cannot be read for context: a non-persisted notice, the session starts without it', async () => {
+    class FailingReads extends InMemorySessionService {
+      override async getSession(request: GetSessionRequest) {
+        if (request.config?.numRecentEvents) throw new Error('store down');
+        return super.getSession(request);
+      }
+    }
+    const sessionService = new FailingReads();
+    await sessionService.createSession(KEY);
+    const { conn, queue, run, stored } = await startScriptedRun({ sessionService });
+    const notice = await run.waitFor((e) => e.errorCode === SESSION_CONTEXT_UNAVAILABLE);
+    expect(notice.errorMessage).toMatch(/store down/);
+    queue.close();
+    expect(await run.done).toEqual({ error: undefined });
+    expect(conn.sent).toEqual([]);
+    expect(await stored()).toEqual([]);
+  });
+});
