@@ -131,3 +131,59 @@ describe('runLive({abortSignal})', () => {
     await expect(bad.next()).rejects.toThrow(InvalidArgumentError);
   });
 });
+
+describe('transparent resume (scripted model)', () => {
+  const update = (newHandle: string, index: string) => ({
+    sessionResumptionUpdate: { newHandle, resumable: true, lastConsumedClientMessageIndex: index },
+  });
+  const audio = (seed: number) => ({
+    data: pcm16Tone({ ms: 20, rate: 16_000, seed }).toString('base64'),
+    mimeType: 'audio/pcm;rate=16000',
+  });
+
+  it('resends unconsumed input and the answer to a call the resumed session made, not to a newer call', async () => {
+    const lookup = new FunctionTool({ name: 'lookup', description: 'x', execute: () => 'ok' });
+    const { model, conn, queue, run } = await startScriptedRun({
+      tools: [lookup],
+      runConfig: { sessionResumption: { transparent: true } },
+      reconnect: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 5 },
+    });
+    queue.sendRealtime(audio(1)); // index 1
+    await conn.waitForSent((item) => item.kind === 'realtime');
+    conn.receive(frames.toolCall([{ id: 'c1', name: 'lookup', args: {} }]), update('h1', '1'));
+    await conn.waitForSent((item) => item.kind === 'toolResponse'); // index 2, after h1
+    queue.sendRealtime(audio(2)); // index 3
+    await conn.waitForSent(() => conn.sent.filter((item) => item.kind === 'realtime').length === 2);
+    conn.receive(frames.toolCall([{ id: 'c2', name: 'lookup', args: {} }])); // newer than h1
+    await conn.waitForSent((item) => item.kind === 'toolResponse' && item.functionResponses[0]?.id === 'c2');
+    conn.drop({ code: 1006 });
+    const next = await model.nextConnection(1);
+    expect(next.config.sessionResumption).toEqual({ transparent: true, handle: 'h1' });
+    await next.waitForSent((item) => item.kind === 'realtime');
+    queue.close();
+    expect(await run.done).toEqual({ error: undefined });
+    expect(
+      next.sent.map((item) => (item.kind === 'toolResponse' ? item.functionResponses[0]?.id : item.kind)),
+    ).toEqual(['c1', 'realtime']);
+    expect(next.sent[1]).toEqual({ kind: 'realtime', input: { audio: audio(2) } });
+    expect(run.events.some((e) => e.errorCode)).toBe(false);
+  });
+
+  it('an update whose index is not a decimal string counts as confirming everything sent', async () => {
+    const { model, conn, queue, run } = await startScriptedRun({
+      runConfig: { sessionResumption: { transparent: true } },
+      reconnect: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 5 },
+    });
+    queue.sendRealtime(audio(1));
+    await conn.waitForSent((item) => item.kind === 'realtime');
+    conn.receive(update('h1', 'not-a-number'));
+    await run.waitFor((e) => e.liveSessionResumptionUpdate?.newHandle === 'h1');
+    conn.drop({ code: 1011 });
+    const next = await model.nextConnection(1);
+    queue.sendRealtime(audio(2));
+    await next.waitForSent((item) => item.kind === 'realtime');
+    queue.close();
+    await run.done;
+    expect(next.sent).toEqual([{ kind: 'realtime', input: { audio: audio(2) } }]);
+  });
+});
