@@ -180,15 +180,15 @@ async function inputAcrossDrops(drops, transparent) {
   let conn = await fake.nextConnection();
   for (let drop = 0; drop < drops; drop++) {
     await until(() => handles.has(`h-${conn.index}`), 'the connection handle');
-    const before = conn.received.length;
-    say(2); // confirmed by the next handle
-    await until(() => conn.received.length >= before + 2, 'confirmed input');
+    const arrived = (ids) => () => ids.every((id) => conn.received.some((f) => inputIdOf(f) === id));
+    say(2); // confirmed by the next handle (the fake has it, and everything sent before it)
+    await until(arrived(sent.slice(-2)), 'confirmed input');
     conn.sendResumptionUpdate(`m-${conn.index}`);
     await until(() => handles.has(`m-${conn.index}`), 'the mid handle');
     say(3); // unconfirmed, racing the drop
     const kind = drop % 3;
     if (kind === 0) {
-      await until(() => conn.received.length >= before + 5, 'input before goAway');
+      await until(arrived(sent.slice(-3)), 'input before goAway');
       conn.sendGoAway('1s');
     } else if (kind === 1) conn.terminate();
     else conn.close(1011, 'bench');

@@ -102,23 +102,24 @@ export async function dropStorm({
     };
     const sawHandle = (handle: string) =>
       run.waitFor((e) => e.liveSessionResumptionUpdate?.newHandle === handle, `handle ${handle}`);
-    const receivedAll = (conn: FakeLiveConnection, count: number) =>
-      waitUntil(() => conn.received.length >= count, { what: `${count} frames on connection ${conn.index}` });
+    const receivedAll = (conn: FakeLiveConnection, ids: string[]) =>
+      waitUntil(() => ids.every((id) => conn.received.some((frame) => inputIdOf(frame) === id)), {
+        what: `${ids.length} messages on connection ${conn.index}`,
+      });
 
     let conn = await server.nextConnection();
     for (let drop = 0; drop < drops; drop++) {
       await sawHandle(`h-${conn.index}`);
-      // Confirmed input: the fake received it before it issued the handle.
-      const before = conn.received.length;
+      // Confirmed input: the fake received it (and so everything sent before it) before it issued the handle.
       say(2);
-      await receivedAll(conn, before + 2);
+      await receivedAll(conn, sent.slice(-2));
       conn.sendResumptionUpdate(`h-${conn.index}-mid`);
       await sawHandle(`h-${conn.index}-mid`);
       // Unconfirmed input, racing the drop.
       say(3);
       const kind = KINDS[drop % KINDS.length] as DropKind;
       if (kind === 'goAway') {
-        await receivedAll(conn, before + 5);
+        await receivedAll(conn, sent.slice(-3));
         conn.sendGoAway('1s');
       } else if (kind === 'terminate') {
         conn.terminate();
