@@ -61,8 +61,11 @@ export class InputLedger {
   private head = 0;
   private bytes = 0;
   /** Unconfirmed and not kept: counted since the last confirmation (or dropped by the bounds). */
-  private uncounted: Unconfirmed = { messages: 0, audioMs: 0 };
-  private lastUncounted: { connection: number; index: number } | undefined;
+  private uncountedMessages = 0;
+  private uncountedAudioMs = 0;
+  /** Where the newest of those was sent (connection -1: none), updated in place: no allocation per message. */
+  private lastUncountedConnection = -1;
+  private lastUncountedIndex = 0;
   private peak = 0;
 
   constructor(options: { transparent: boolean; limits: Required<InputReplayOptions>; now?: () => number }) {
@@ -81,12 +84,12 @@ export class InputLedger {
 
   /** A message went out on `connection` as its `index`-th client message. */
   noteSent(send: ClientSend, connection: number, index: number): void {
-    const bytes = payloadBytes(send);
     const audioMs = audioMsOf(send);
     if (!this.keepPayloads) {
-      this.count({ connection, index, audioMs });
+      this.count(connection, index, audioMs);
       return;
     }
+    const bytes = payloadBytes(send);
     this.entries.push({ send, bytes, audioMs, sentAt: this.now(), connection, index });
     this.bytes += bytes;
     this.evictOverBounds();
@@ -108,8 +111,8 @@ export class InputLedger {
       if (entry.connection !== connection || entry.index > lastConsumed) break;
       this.dropHead();
     }
-    const last = this.lastUncounted;
-    if (last && last.connection === connection && last.index <= lastConsumed) this.resetUncounted();
+    if (this.lastUncountedConnection === connection && this.lastUncountedIndex <= lastConsumed)
+      this.resetUncounted();
   }
 
   /**
@@ -125,7 +128,7 @@ export class InputLedger {
       const { send } = this.entries[i] as Entry;
       if (send.kind !== 'toolResponse' || resumedGeneration > send.generation) resend.push(send);
     }
-    const unconfirmed = this.uncounted;
+    const unconfirmed = { messages: this.uncountedMessages, audioMs: this.uncountedAudioMs };
     this.entries = [];
     this.head = 0;
     this.bytes = 0;
@@ -147,7 +150,7 @@ export class InputLedger {
       const entry = this.entries[this.head] as Entry;
       if (this.bytes <= this.limits.maxBytes && entry.sentAt >= oldest) break;
       this.dropHead();
-      this.count(entry);
+      this.count(entry.connection, entry.index, entry.audioMs);
     }
   }
 
@@ -163,22 +166,18 @@ export class InputLedger {
     }
   }
 
-  private count({
-    connection,
-    index,
-    audioMs,
-  }: {
-    connection: number;
-    index: number;
-    audioMs: number;
-  }): void {
-    this.uncounted = { messages: this.uncounted.messages + 1, audioMs: this.uncounted.audioMs + audioMs };
-    this.lastUncounted = { connection, index };
+  private count(connection: number, index: number, audioMs: number): void {
+    this.uncountedMessages += 1;
+    this.uncountedAudioMs += audioMs;
+    this.lastUncountedConnection = connection;
+    this.lastUncountedIndex = index;
   }
 
   private resetUncounted(): void {
-    this.uncounted = { messages: 0, audioMs: 0 };
-    this.lastUncounted = undefined;
+    this.uncountedMessages = 0;
+    this.uncountedAudioMs = 0;
+    this.lastUncountedConnection = -1;
+    this.lastUncountedIndex = 0;
   }
 }
 
@@ -204,12 +203,23 @@ function payloadBytes(send: ClientSend): number {
   }
 }
 
+// The sample rate of the last mime type seen: a run sends one audio format, so no regex per chunk.
+let lastMime: string | undefined;
+let lastRate = 16_000;
+function rateOf(mimeType: string | undefined): number {
+  if (mimeType !== lastMime) {
+    lastMime = mimeType;
+    lastRate = Number(/rate=(\d+)/.exec(mimeType ?? '')?.[1] ?? 16_000);
+  }
+  return lastRate;
+}
+
 /** Milliseconds of 16-bit PCM in a message (0 for anything else). */
 export function audioMsOf(send: ClientSend): number {
   if (send.kind !== 'realtime' || !('audio' in send.input)) return 0;
   const { data, mimeType } = send.input.audio;
   if (!data) return 0;
-  const rate = Number(/rate=(\d+)/.exec(mimeType ?? '')?.[1] ?? 16_000);
+  const rate = rateOf(mimeType);
   const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
   const bytes = (data.length / 4) * 3 - padding;
   return (bytes / 2 / rate) * 1000;
