@@ -115,3 +115,27 @@ function unwrap<T>(settled: Settled<T>): T {
   if ('error' in settled) throw settled.error;
   return settled.value;
 }
+
+/** The recording of one run: only when it has a recorder and `runConfig.saveLiveAudio` is on. */
+export function recordingFor(
+  options: {
+    audioRecorder: AudioRecorder | undefined;
+    runConfig: { saveLiveAudio: boolean };
+    appName: string;
+    session: { userId: string; id: string };
+    invocationId: string;
+  },
+  agentName: () => string,
+  onFlushed: (result: RecordingResult) => void,
+): AudioRecording | undefined {
+  const { audioRecorder, runConfig, appName, session, invocationId } = options;
+  if (!audioRecorder || !runConfig.saveLiveAudio) return undefined;
+  const scope = () => ({
+    appName,
+    userId: session.userId,
+    sessionId: session.id,
+    invocationId,
+    agentName: agentName(),
+  });
+  return new AudioRecording({ recorder: audioRecorder, scope, onFlushed });
+}

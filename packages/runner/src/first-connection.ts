@@ -1,13 +1,26 @@
-import { createEvent, LIVE_RESUMPTION_HANDLE_KEY, LiveConnectionError, type RunConfig } from '@earshot/core';
-import type { SessionResumptionConfig } from '@google/genai';
+import {
+  createEvent,
+  LIVE_RESUMPTION_HANDLE_KEY,
+  LiveConnectionError,
+  type RunConfig,
+  type Session,
+  type SessionService,
+} from '@earshot/core';
+import type { Content, SessionResumptionConfig } from '@google/genai';
 import type { AgentTree } from './agent-tree.js';
 import type { ConnectionOpener, OpenedConnection } from './connection-opener.js';
-import type { EventSink } from './event-sink.js';
+import type { TranscriptLimits } from './continuity/bounded-transcript.js';
+import { loadSessionContext } from './continuity/session-context.js';
+import type { TrackedConnection } from './continuity/tracked-connection.js';
+import { type EventSink, messageOf } from './event-sink.js';
 import type { LlmAgent } from './llm-agent.js';
 import { resumptionFor } from './reconnect-policy.js';
 
 /** `errorCode` of the non-fatal event a run yields when its stored handle was refused. */
 export const RESUMPTION_HANDLE_REJECTED = 'RESUMPTION_HANDLE_REJECTED';
+
+/** `errorCode` of the non-fatal event a run yields when the stored conversation could not be read. */
+export const SESSION_CONTEXT_UNAVAILABLE = 'SESSION_CONTEXT_UNAVAILABLE';
 
 export interface FirstConnectionOptions {
   opener: ConnectionOpener;
@@ -19,8 +32,14 @@ export interface FirstConnectionOptions {
   tree: AgentTree;
   /** The agent the run starts with. */
   agent: LlmAgent;
+  appName: string;
+  session: Session;
+  sessionService: SessionService;
+  /** The run created the session: there is no stored conversation. */
+  sessionCreated: boolean;
+  newSessionContext: Required<TranscriptLimits>;
   /** Makes the opened connection the run's current one (before anything is emitted). */
-  adopt: (opened: OpenedConnection | undefined) => void;
+  adopt: (opened: OpenedConnection | undefined, prelude?: (connection: TrackedConnection) => void) => void;
 }
 
 /**
@@ -38,14 +57,17 @@ export async function openFirstConnection(options: FirstConnectionOptions): Prom
   const stored = startHandle !== undefined && !base?.handle;
   let rejected: LiveConnectionError;
   try {
-    options.adopt(await opener.openOnce(targetFor(resumptionFor(base, startHandle))));
+    // A new Gemini session knows nothing: it first gets the stored conversation (never a resumed one).
+    const context = startHandle === undefined ? await storedContext(options) : [];
+    options.adopt(await opener.openOnce(targetFor(resumptionFor(base, startHandle))), withContext(context));
     return;
   } catch (error) {
     if (!stored || !(error instanceof LiveConnectionError)) throw error;
     rejected = error;
   }
+  const context = await storedContext(options);
   const opened = await opener.openOnce(targetFor(resumptionFor(base, undefined)));
-  options.adopt(opened);
+  options.adopt(opened, withContext(context));
   if (opened === undefined) return; // the run stopped meanwhile
   sink.forgetHandle();
   await sink.emit(
@@ -57,4 +79,27 @@ export async function openFirstConnection(options: FirstConnectionOptions): Prom
       actions: { stateDelta: { [LIVE_RESUMPTION_HANDLE_KEY]: null } },
     }),
   );
+}
+
+/** The stored conversation as context; a store that cannot be read is reported, not fatal. */
+async function storedContext(options: FirstConnectionOptions): Promise<Content[]> {
+  if (options.sessionCreated) return [];
+  try {
+    return await loadSessionContext({ ...options, limits: options.newSessionContext });
+  } catch (error) {
+    options.sink.yieldOnly(
+      createEvent({
+        invocationId: options.invocationId,
+        author: options.agent.name,
+        errorCode: SESSION_CONTEXT_UNAVAILABLE,
+        errorMessage: `the stored conversation could not be read (${messageOf(error)}); the new live session starts without it`,
+      }),
+    );
+    return [];
+  }
+}
+
+function withContext(turns: Content[]): ((connection: TrackedConnection) => void) | undefined {
+  if (turns.length === 0) return undefined;
+  return (connection) => connection.sendClientContent({ turns, turnComplete: false });
 }

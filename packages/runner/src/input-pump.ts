@@ -1,4 +1,4 @@
-import type { LiveConnection } from './live-model.js';
+import type { TrackedConnection } from './continuity/tracked-connection.js';
 import type { LiveRequest, LiveRequestQueue } from './live-request-queue.js';
 
 export interface InputPumpOptions {
@@ -21,7 +21,7 @@ export interface InputPumpOptions {
 export class InputPump {
   private readonly options: InputPumpOptions;
   private readonly stopping = new AbortController();
-  private connection: LiveConnection | undefined;
+  private connection: TrackedConnection | undefined;
   /** Taken from the queue but not sent yet (the connection went away meanwhile). */
   private held: LiveRequest | undefined;
   private waiting: AbortController | undefined;
@@ -34,7 +34,7 @@ export class InputPump {
   }
 
   /** Where input goes from now on; anything held or queued meanwhile is sent there first. */
-  connectTo(connection: LiveConnection): void {
+  connectTo(connection: TrackedConnection): void {
     this.connection = connection;
     this.wakeUp?.();
     if (!this.running) {
@@ -73,8 +73,11 @@ export class InputPump {
         if (connection === undefined) return;
         if (this.held !== undefined) {
           const request = this.held;
-          this.held = undefined;
-          this.send(connection, request);
+          // The connection closed under us: keep the request for the next one.
+          if (connection.sendRequest(request)) {
+            this.held = undefined;
+            this.options.onSent(request);
+          }
           continue;
         }
         this.waiting = new AbortController();
@@ -101,7 +104,7 @@ export class InputPump {
   }
 
   /** The open connection to send to, waiting through a pause; undefined once stopped. */
-  private async usableConnection(): Promise<LiveConnection | undefined> {
+  private async usableConnection(): Promise<TrackedConnection | undefined> {
     for (;;) {
       if (this.stopping.signal.aborted) return undefined;
       const connection = this.connection;
@@ -111,23 +114,5 @@ export class InputPump {
       });
       this.wakeUp = undefined;
     }
-  }
-
-  private send(connection: LiveConnection, request: LiveRequest): void {
-    switch (request.kind) {
-      case 'realtime':
-        connection.sendRealtimeInput({ audio: request.blob });
-        break;
-      case 'activityStart':
-        connection.sendRealtimeInput({ activityStart: {} });
-        break;
-      case 'activityEnd':
-        connection.sendRealtimeInput({ activityEnd: {} });
-        break;
-      case 'content':
-        connection.sendClientContent({ turns: [request.content], turnComplete: true });
-        break;
-    }
-    this.options.onSent(request);
   }
 }

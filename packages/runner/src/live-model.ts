@@ -52,6 +52,8 @@ export interface LiveConnectionListener {
 /** One realtime input frame: exactly one of the keys is set. */
 export type LiveRealtimeInput =
   | { audio: Blob }
+  /** A still frame (`image/jpeg`, `image/png`). */
+  | { video: Blob }
   | { activityStart: ActivityStart }
   | { activityEnd: ActivityEnd }
   | { audioStreamEnd: true };

@@ -1,18 +1,14 @@
 import { ClosedError, InvalidArgumentError } from '@earshot/core';
 import type { Blob, Content } from '@google/genai';
 import { AsyncQueue, type Taken } from './async-queue.js';
+import { type RealtimeBlob, validateContent, validateRealtimeBlob } from './live-input-validation.js';
 
 /** One thing the caller sends to the live model, in the order it was sent. */
 export type LiveRequest =
-  | { kind: 'realtime'; blob: Blob & { data: string; mimeType: string } }
+  | { kind: 'realtime'; blob: RealtimeBlob }
   | { kind: 'content'; content: Content }
   | { kind: 'activityStart' }
   | { kind: 'activityEnd' };
-
-// Standard base64 (what the Live API expects). A flat character class plus a length check:
-// linear and stack-safe on multi-megabyte chunks, unlike a grouped `(?:x{4})*` pattern.
-const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
-const isBase64 = (data: string) => data.length % 4 === 0 && BASE64_CHARS.test(data);
 
 /**
  * The caller's side of a live run: audio, activity signals and content go in, in order, and
@@ -34,42 +30,23 @@ export class LiveRequestQueue {
     return this.queue.size;
   }
 
-  /** Sends a content turn (e.g. typed text); `role` defaults to `'user'`. */
+  /**
+   * Sends a content turn (e.g. typed text): `role` `'user'` (default) or `'model'`, each part one
+   * of `text`, `inlineData` (base64) or `fileData`.
+   */
   sendContent(content: Content): void {
     this.assertOpen();
-    if (content === null || typeof content !== 'object' || !Array.isArray(content.parts)) {
-      throw new InvalidArgumentError('content must be an object with a parts array', { field: 'content' });
-    }
-    if (content.parts.length === 0) {
-      throw new InvalidArgumentError('content.parts must not be empty', { field: 'content.parts' });
-    }
-    if (content.parts.some((p) => p?.functionCall || p?.functionResponse)) {
-      throw new InvalidArgumentError('content must not carry function calls or responses', {
-        field: 'content.parts',
-      });
-    }
-    this.queue.push({ kind: 'content', content: { ...content, role: content.role ?? 'user' } });
+    this.queue.push({ kind: 'content', content: validateContent(content) });
   }
 
-  /** Sends one chunk of audio: `mimeType` `audio/…` (e.g. `audio/pcm;rate=16000`), `data` base64. */
+  /**
+   * Sends one chunk of media, `data` base64: audio (`audio/pcm;rate=N`) or a still frame
+   * (`image/jpeg`, `image/png`: camera or screen, sent as `realtimeInput.video`). The mime type
+   * is matched case-insensitively, whitespace ignored, and sent in canonical form.
+   */
   sendRealtime(blob: Blob): void {
     this.assertOpen();
-    if (blob === null || typeof blob !== 'object') {
-      throw new InvalidArgumentError('blob must be an object {data, mimeType}', { field: 'blob' });
-    }
-    const { data, mimeType } = blob;
-    if (typeof mimeType !== 'string' || !mimeType.trim().toLowerCase().startsWith('audio/')) {
-      throw new InvalidArgumentError(
-        `blob.mimeType must be an audio/* type, got ${JSON.stringify(mimeType)}`,
-        {
-          field: 'blob.mimeType',
-        },
-      );
-    }
-    if (typeof data !== 'string' || data.length === 0 || !isBase64(data)) {
-      throw new InvalidArgumentError('blob.data must be a non-empty base64 string', { field: 'blob.data' });
-    }
-    this.queue.push({ kind: 'realtime', blob: { ...blob, data, mimeType } });
+    this.queue.push({ kind: 'realtime', blob: validateRealtimeBlob(blob) });
   }
 
   /** Marks the start of user activity (only meaningful with automatic activity detection off). */

@@ -7,6 +7,8 @@ import type {
   SessionService,
 } from '@earshot/core';
 import type { AgentTree } from './agent-tree.js';
+import type { TranscriptLimits } from './continuity/bounded-transcript.js';
+import type { InputReplayOptions } from './continuity/input-ledger.js';
 import type { LiveRequestQueue } from './live-request-queue.js';
 import type { LlmAgent } from './llm-agent.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
@@ -31,4 +33,12 @@ export interface LiveRunOptions {
   connectTimeoutMs: number;
   reconnect: ReconnectPolicy;
   recorderFlushTimeoutMs: number;
+  /** Bounds of the unconfirmed input kept for a transparent resume. */
+  inputReplay: Required<InputReplayOptions>;
+  /** Bounds of the stored conversation sent to a new Gemini session. */
+  newSessionContext: Required<TranscriptLimits>;
+  /** True when this run created the session (nothing stored to give as context). */
+  sessionCreated: boolean;
+  /** Longest time a new resumption handle stays unsaved. */
+  resumptionSaveDelayMs: number;
 }

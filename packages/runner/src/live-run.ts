@@ -5,36 +5,28 @@ import {
   LIVE_RESUMPTION_HANDLE_KEY,
   LiveConnectionError,
 } from '@earshot/core';
-import type { Content } from '@google/genai';
 import { LIVE_AGENT_KEY } from './agent-tree.js';
 import { AsyncQueue } from './async-queue.js';
-import { AudioRecording, type RecordingResult } from './audio-recording.js';
+import { type AudioRecording, type RecordingResult, recordingFor } from './audio-recording.js';
 import { ConnectionOpener, type OpenedConnection } from './connection-opener.js';
+import { HandleSaveTimer, saveUnsavedHandle } from './continuity/handle-save-timer.js';
+import { InputContinuity, unconfirmedEvent } from './continuity/input-continuity.js';
+import type { TrackedConnection } from './continuity/tracked-connection.js';
 import { EventSink, messageOf } from './event-sink.js';
 import { openFirstConnection } from './first-connection.js';
 import { InputPump } from './input-pump.js';
-import type { LiveCloseInfo, LiveConnection, LiveModelMessage } from './live-model.js';
+import { isImageMime } from './live-input-validation.js';
+import type { LiveCloseInfo, LiveModelMessage } from './live-model.js';
 import type { LiveRequest } from './live-request-queue.js';
 import type { LiveRunOptions } from './live-run-options.js';
 import type { LlmAgent } from './llm-agent.js';
 import { LiveMessageMapper } from './message-mapper.js';
 import { isReconnectableClose, resumptionFor } from './reconnect-policy.js';
 import { endRun } from './run-ending.js';
+import { isSetupOnly, type RunSignal, recordStoppedCalls } from './run-signal.js';
 import { RunTranscript } from './run-transcript.js';
-import { LiveTools, type ToolBatch } from './tool-batches.js';
+import { LiveTools, responseEvent, type ToolBatch } from './tool-batches.js';
 import type { ToolBatchOutcome } from './tool-executor.js';
-
-/** Everything the run reacts to, in one ordered inbox. `connection` tags socket signals. */
-type RunSignal =
-  | { kind: 'message'; connection: number; message: LiveModelMessage }
-  | { kind: 'protocolError'; connection: number; error: Error }
-  | { kind: 'closed'; connection: number; info: LiveCloseInfo }
-  | { kind: 'userContent'; content: Content }
-  | { kind: 'inputClosed' }
-  | { kind: 'toolsDone'; batch: ToolBatch; outcome: ToolBatchOutcome }
-  | { kind: 'recording'; result: RecordingResult }
-  | { kind: 'failure'; error: unknown }
-  | { kind: 'wake' };
 
 /**
  * One `runLive` invocation. Socket callbacks, the input pump, tool completions and recorder
@@ -54,9 +46,11 @@ export class LiveRun {
   private readonly opener: ConnectionOpener;
   private readonly recording: AudioRecording | undefined;
   private readonly transcript = new RunTranscript();
+  private readonly continuity: InputContinuity;
+  private readonly handleSave: HandleSaveTimer;
   private agent: LlmAgent;
   private readonly tools: LiveTools;
-  private connection: LiveConnection | undefined;
+  private connection: TrackedConnection | undefined;
   private connectionId = 0;
   /** Messages of older connections are still handled, except across a transfer. */
   private acceptFrom = 0;
@@ -70,6 +64,13 @@ export class LiveRun {
   constructor(options: LiveRunOptions) {
     this.options = options;
     this.agent = options.agent;
+    this.continuity = new InputContinuity({
+      transparent: options.runConfig.sessionResumption?.transparent === true,
+      limits: options.inputReplay,
+    });
+    this.handleSave = new HandleSaveTimer(options.resumptionSaveDelayMs, () =>
+      this.inbox.push({ kind: 'saveHandle' }),
+    );
     this.mapper = new LiveMessageMapper({
       invocationId: options.invocationId,
       agentName: options.agent.name,
@@ -105,20 +106,11 @@ export class LiveRun {
         onClose: (info) => this.inbox.push({ kind: 'closed', connection, info }),
       }),
     });
-    const { audioRecorder, runConfig, appName, session, invocationId } = options;
-    if (audioRecorder && runConfig.saveLiveAudio) {
-      this.recording = new AudioRecording({
-        recorder: audioRecorder,
-        scope: () => ({
-          appName,
-          userId: session.userId,
-          sessionId: session.id,
-          invocationId,
-          agentName: this.agent.name,
-        }),
-        onFlushed: (result) => this.inbox.push({ kind: 'recording', result }),
-      });
-    }
+    this.recording = recordingFor(
+      options,
+      () => this.agent.name,
+      (result) => this.inbox.push({ kind: 'recording', result }),
+    );
   }
 
   /** The run's events, in order; ends when the run ends, failing with the run's error if any. */
@@ -145,7 +137,12 @@ export class LiveRun {
     let failure: unknown;
     try {
       const { opener, sink } = this;
-      await openFirstConnection({ ...this.options, opener, sink, adopt: (opened) => this.adopt(opened) });
+      await openFirstConnection({
+        ...this.options,
+        opener,
+        sink,
+        adopt: (opened, prelude) => this.adopt(opened, -1, prelude),
+      });
       while (!this.stopRequested) {
         let signal = this.inbox.tryTake();
         if (signal === undefined) {
@@ -189,6 +186,9 @@ export class LiveRun {
       case 'recording':
         await this.emitRecording(signal.result);
         break;
+      case 'saveHandle':
+        await saveUnsavedHandle(this.sink, this.eventBase());
+        break;
       case 'failure':
         throw signal.error;
       case 'wake':
@@ -205,8 +205,11 @@ export class LiveRun {
     if (mapped.cancelledCallIds.length > 0) this.tools.cancel(mapped.cancelledCallIds);
     for (const { event, boundary, toolCalls } of mapped.events) {
       // A handle from a connection already replaced would roll back what the new one did.
-      if (event.liveSessionResumptionUpdate && fromCurrent)
-        this.sink.noteResumptionUpdate(event.liveSessionResumptionUpdate);
+      const update = event.liveSessionResumptionUpdate;
+      if (update && fromCurrent && this.sink.noteResumptionUpdate(update)) {
+        this.continuity.confirmed(this.connectionId, update);
+        this.handleSave.start();
+      }
       // Calls from a connection being replaced cannot be answered on it any more.
       if (toolCalls) {
         const origin = fromCurrent ? this.connection : undefined;
@@ -254,13 +257,16 @@ export class LiveRun {
     const generation = this.sink.handleGeneration;
     const resumption = resumptionFor(this.options.runConfig.sessionResumption, this.sink.resumptionHandle);
     this.detachConnection('reconnect');
-    this.adopt(
-      await this.opener.replace(
-        this.options.tree.connectionTarget(this.agent, resumption),
-        this.worthConnecting,
-      ),
-      generation,
+    const opened = await this.opener.replace(
+      this.options.tree.connectionTarget(this.agent, resumption),
+      this.worthConnecting,
     );
+    // What the session behind the handle may lack goes first (transparent), or is reported.
+    let report: Event | undefined;
+    this.adopt(opened, generation, (connection) => {
+      report = unconfirmedEvent(this.continuity.resumeOn(connection, generation), this.eventBase());
+    });
+    if (report) this.sink.yieldOnly(report);
   }
 
   /** Another agent: its own instruction, tools and Gemini session (never the other agent's handle). */
@@ -271,6 +277,7 @@ export class LiveRun {
     this.mapper.agentName = target.name;
     this.tools.useAgent(target);
     this.sink.forgetHandle();
+    this.continuity.newSession();
     this.opener.proven();
     const config = resumptionFor(this.options.runConfig.sessionResumption, undefined);
     // The new agent's session starts empty: give it the conversation so far, before any input.
@@ -301,16 +308,17 @@ export class LiveRun {
   private adopt(
     opened: OpenedConnection | undefined,
     resumedGeneration = -1,
-    prelude?: (connection: LiveConnection) => void,
+    prelude?: (connection: TrackedConnection) => void,
   ): void {
     if (opened === undefined) return;
-    prelude?.(opened.connection);
-    this.connection = opened.connection;
+    const connection = this.continuity.track(opened.connection, opened.id);
+    prelude?.(connection);
+    this.connection = connection;
     this.connectionId = opened.id;
     if (this.acceptFrom > opened.id) this.acceptFrom = opened.id;
     this.connectionGone = false;
     this.resumedGeneration = resumedGeneration;
-    this.input.connectTo(opened.connection);
+    this.input.connectTo(connection);
     this.tools.route(this.current());
   }
 
@@ -321,8 +329,8 @@ export class LiveRun {
 
   private async handleToolsDone(batch: ToolBatch, outcome: ToolBatchOutcome): Promise<void> {
     this.tools.settled(batch, outcome, this.current());
-    const { responses, actions } = outcome;
-    if (responses.length === 0) return;
+    const { recorded, actions } = outcome;
+    if (recorded.length === 0) return;
     // A transfer asked for by an agent no longer speaking, or once the run is ending, is not made.
     const ending = this.stopRequested || this.options.queue.isClosed;
     const target =
@@ -335,15 +343,7 @@ export class LiveRun {
       actions.stateDelta[LIVE_RESUMPTION_HANDLE_KEY] = null;
       if (this.options.tree.hasTransfers) actions.stateDelta[LIVE_AGENT_KEY] = target.name;
     }
-    const parts = responses.map((functionResponse) => ({ functionResponse }));
-    await this.sink.emit(
-      createEvent({
-        invocationId: this.options.invocationId,
-        author: batch.agent.name,
-        content: { role: 'user', parts },
-        actions,
-      }),
-    );
+    await this.sink.emit(responseEvent(this.options.invocationId, batch, outcome));
     if (target) await this.transferTo(target);
   }
 
@@ -360,17 +360,23 @@ export class LiveRun {
   }
 
   private afterSend(request: LiveRequest): void {
-    if (request.kind === 'realtime') this.recording?.record('input', request.blob);
+    // Still frames are sent, never recorded (the recorder takes audio).
+    if (request.kind === 'realtime' && !isImageMime(request.blob.mimeType))
+      this.recording?.record('input', request.blob);
     if (request.kind === 'content') this.inbox.push({ kind: 'userContent', content: request.content });
   }
 
   /** Ends the run: stop input and tools, close the model, then its last events (see `endRun`). */
   private async shutdown(failure: unknown): Promise<void> {
     this.stopping.abort();
+    this.handleSave.cancel();
     this.input.stop();
     this.tools.abortAll();
     this.connection?.close();
     this.options.queue.detach(this);
+    // Calls the stop cut short still get their (cancelled) answer in the session, before the last events.
+    const { tools, inbox, sink } = this;
+    await recordStoppedCalls({ tools, inbox, sink, invocationId: this.options.invocationId, failure });
     const error = await endRun(failure, {
       sink: this.sink,
       recording: this.recording,
@@ -387,11 +393,10 @@ export class LiveRun {
   }
 
   private errorEvent(errorCode: string, errorMessage: string): Event {
-    const { invocationId } = this.options;
-    return createEvent({ invocationId, author: this.agent.name, errorCode, errorMessage });
+    return createEvent({ ...this.eventBase(), errorCode, errorMessage });
   }
-}
 
-function isSetupOnly(message: LiveModelMessage): boolean {
-  return Object.keys(message).every((key) => key === 'setupComplete');
+  private eventBase() {
+    return { invocationId: this.options.invocationId, author: this.agent.name };
+  }
 }

@@ -3,7 +3,14 @@ import { type AudioFlushReason, createEvent, type Event, type EventInit } from '
 import type { FunctionCall, LiveServerContent, Part, Transcription } from '@google/genai';
 import type { LiveModelMessage } from './live-model.js';
 import { assertWellFormedMessage } from './server-message-validation.js';
-import { TranscriptionAccumulator } from './transcription-accumulator.js';
+import {
+  BoundedTurnText,
+  DEFAULT_MAX_TURN_TEXT_CHARS,
+  TranscriptionAccumulator,
+} from './transcription-accumulator.js';
+
+/** `customMetadata` key set to true on a final cut at the turn-text bound. */
+export const TRUNCATED_METADATA_KEY = 'earshot:truncated';
 
 /** One event to emit, plus what the runner must do right after emitting it. */
 export interface MappedEvent {
@@ -30,13 +37,25 @@ export class LiveMessageMapper {
   /** The agent speaking; authors everything except input transcriptions. */
   agentName: string;
   private readonly invocationId: string;
-  private readonly inputTranscription = new TranscriptionAccumulator();
-  private readonly outputTranscription = new TranscriptionAccumulator();
-  private pendingText = '';
+  private readonly inputTranscription: TranscriptionAccumulator;
+  private readonly outputTranscription: TranscriptionAccumulator;
+  private readonly pendingText: BoundedTurnText;
 
-  constructor({ invocationId, agentName }: { invocationId: string; agentName: string }) {
+  constructor({
+    invocationId,
+    agentName,
+    maxTurnTextChars = DEFAULT_MAX_TURN_TEXT_CHARS,
+  }: {
+    invocationId: string;
+    agentName: string;
+    /** Bound of each accumulated final (transcriptions, model text); see `BoundedTurnText`. */
+    maxTurnTextChars?: number;
+  }) {
     this.invocationId = invocationId;
     this.agentName = agentName;
+    this.inputTranscription = new TranscriptionAccumulator(maxTurnTextChars);
+    this.outputTranscription = new TranscriptionAccumulator(maxTurnTextChars);
+    this.pendingText = new BoundedTurnText(maxTurnTextChars);
   }
 
   /** Maps one message; throws `LiveProtocolError` (and maps nothing) when it is malformed. */
@@ -91,8 +110,9 @@ export class LiveMessageMapper {
     const content = { role: role ?? 'model', parts: [part] };
     if (typeof part.text === 'string' && part.inlineData === undefined) {
       // Text streams like a transcription: deltas now, the whole text at the end of the turn.
-      if (!part.thought) this.pendingText += part.text;
+      const reachedBound = !part.thought && this.pendingText.append(part.text);
       events.push({ event: this.agentEvent({ content, partial: true }) });
+      if (reachedBound) this.flushText(events, true);
       return;
     }
     // Audio (and anything else) passes through untouched: the base64 payload is never decoded.
@@ -103,15 +123,19 @@ export class LiveMessageMapper {
     const accumulator = direction === 'input' ? this.inputTranscription : this.outputTranscription;
     const step = accumulator.add(frame);
     if (step.partial) events.push({ event: this.transcriptionEvent(direction, step.partial, true) });
-    this.pushFinal(direction, step.final, events);
+    this.pushFinal(direction, step.final, events, step.truncated);
   }
 
   private pushFinal(
     direction: 'input' | 'output',
     final: Transcription | undefined,
     events: MappedEvent[],
+    truncated = false,
   ): void {
-    if (final) events.push({ event: this.transcriptionEvent(direction, final, false) });
+    if (!final) return;
+    const event = this.transcriptionEvent(direction, final, false);
+    if (truncated) event.customMetadata = { [TRUNCATED_METADATA_KEY]: true };
+    events.push({ event });
   }
 
   private transcriptionEvent(
@@ -130,13 +154,14 @@ export class LiveMessageMapper {
     return this.agentEvent({ outputTranscription: transcription, partial });
   }
 
-  private flushText(events: MappedEvent[]): void {
-    if (this.pendingText.length === 0) return;
-    const text = this.pendingText;
-    this.pendingText = '';
-    events.push({
-      event: this.agentEvent({ content: { role: 'model', parts: [{ text }] }, partial: false }),
-    });
+  /** The accumulated model text as one final event; `truncated` when cut at the bound (mid-turn). */
+  private flushText(events: MappedEvent[], truncated = false): void {
+    const text = this.pendingText.take();
+    if (!truncated) this.pendingText.reset();
+    if (text.length === 0) return;
+    const event = this.agentEvent({ content: { role: 'model', parts: [{ text }] }, partial: false });
+    if (truncated) event.customMetadata = { [TRUNCATED_METADATA_KEY]: true };
+    events.push({ event });
   }
 
   /** Built field by field rather than through `createEvent`: this runs once per audio chunk. */

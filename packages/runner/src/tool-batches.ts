@@ -1,7 +1,7 @@
-import type { ArtifactService, Session } from '@earshot/core';
+import { type ArtifactService, createEvent, type Event, type Session } from '@earshot/core';
 import type { FunctionCall } from '@google/genai';
 import type { AgentTree } from './agent-tree.js';
-import type { LiveConnection } from './live-model.js';
+import type { TrackedConnection } from './continuity/tracked-connection.js';
 import type { LlmAgent } from './llm-agent.js';
 import { createToolContext } from './tool-context.js';
 import { type ToolBatchOutcome, ToolExecutor } from './tool-executor.js';
@@ -10,7 +10,7 @@ import { type ToolBatchOutcome, ToolExecutor } from './tool-executor.js';
 export interface ToolBatch {
   agent: LlmAgent;
   /** The connection the calls arrived on (undefined: one being replaced). */
-  origin: LiveConnection | undefined;
+  origin: TrackedConnection | undefined;
   /** `EventSink.handleGeneration` when the calls arrived: a newer handle knows about them. */
   generation: number;
   /** True once the responses went out. */
@@ -19,7 +19,7 @@ export interface ToolBatch {
 
 /** The connection input and answers go to now, and what its Gemini session knows about. */
 export interface CurrentConnection {
-  connection: LiveConnection;
+  connection: TrackedConnection;
   agent: LlmAgent;
   /**
    * Generation of the handle this connection resumed from (answers to calls older than that
@@ -55,6 +55,7 @@ export class LiveTools {
   private executor: ToolExecutor;
   private unanswered: Array<{ batch: ToolBatch; outcome: ToolBatchOutcome }> = [];
   private batches = 0;
+  private readonly running = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(options: LiveToolsOptions, agent: LlmAgent) {
@@ -74,14 +75,13 @@ export class LiveTools {
 
   start(calls: FunctionCall[], batch: ToolBatch): void {
     this.batches += 1;
-    this.executor.run(calls).then(
+    const running: Promise<void> = this.executor.run(calls).then(
       (outcome) => {
         // Answer the model as soon as the batch settles; the events follow through the inbox.
         try {
           const { origin } = batch;
           if (outcome.responses.length > 0 && !this.stopped && origin && !origin.isClosed) {
-            origin.sendToolResponse({ functionResponses: outcome.responses });
-            batch.answered = true;
+            batch.answered = answer(origin, batch, outcome);
           }
           this.options.onSettled(batch, outcome);
         } catch (error) {
@@ -90,6 +90,19 @@ export class LiveTools {
       },
       (error: unknown) => this.options.onFailure(error),
     );
+    this.running.add(running);
+    void running.finally(() => this.running.delete(running));
+  }
+
+  /** Resolves once every batch started so far settled (after `abortAll`, promptly), or after `timeoutMs`. */
+  async settledWithin(timeoutMs: number): Promise<void> {
+    if (this.running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(this.running), timeout]);
+    clearTimeout(timer);
   }
 
   /** The run took the batch's outcome: answer it on `current` if that session waits for it. */
@@ -106,8 +119,7 @@ export class LiveTools {
     const { connection, agent, resumedGeneration } = current;
     for (const { batch, outcome } of this.unanswered) {
       if (batch.agent === agent && batch.origin !== connection && resumedGeneration > batch.generation) {
-        connection.sendToolResponse({ functionResponses: outcome.responses });
-        batch.answered = true;
+        batch.answered = answer(connection, batch, outcome);
       }
     }
     this.unanswered = [];
@@ -146,4 +158,17 @@ export class LiveTools {
     this.executors.push(executor);
     return executor;
   }
+}
+
+/** Sends a batch's answers, tagged with when its calls arrived (a resumed session may not know them). */
+function answer(connection: TrackedConnection, batch: ToolBatch, outcome: ToolBatchOutcome): boolean {
+  const { responses: functionResponses } = outcome;
+  return connection.send({ kind: 'toolResponse', functionResponses, generation: batch.generation });
+}
+
+/** The event recording a batch's answers (cancelled calls included), authored by the calling agent. */
+export function responseEvent(invocationId: string, batch: ToolBatch, outcome: ToolBatchOutcome): Event {
+  const parts = outcome.recorded.map((functionResponse) => ({ functionResponse }));
+  const { actions } = outcome;
+  return createEvent({ invocationId, author: batch.agent.name, content: { role: 'user', parts }, actions });
 }

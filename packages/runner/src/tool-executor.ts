@@ -5,8 +5,14 @@ import type { ToolContext } from './tool-context.js';
 
 /** What one `toolCall` message produced once every call in it settled. */
 export interface ToolBatchOutcome {
-  /** One response per call that was not cancelled, in call order, each with its call's id. */
+  /** One response per call that was not cancelled, in call order, each with its call's id: what the model gets. */
   responses: FunctionResponse[];
+  /**
+   * What the session records: every call's response in call order, a cancelled call's saying so
+   * (`{error: 'cancelled: …'}`, never sent: the model withdrew the call or the run stopped), so
+   * the stored history never holds a call without an answer.
+   */
+  recorded: FunctionResponse[];
   /** The merged actions of the calls that answered (state and artifact deltas …). */
   actions: EventActions;
 }
@@ -20,7 +26,7 @@ export interface ToolExecutorOptions {
 
 type CallResult =
   | { kind: 'answered'; response: FunctionResponse; actions: EventActions | undefined }
-  | { kind: 'cancelled' };
+  | { kind: 'cancelled'; reason: string };
 
 /**
  * Runs the function calls of live `toolCall` messages: all calls of a message concurrently,
@@ -54,16 +60,23 @@ export class ToolExecutor {
     try {
       const results = await Promise.all(calls.map((call) => this.runCall(call)));
       const responses: FunctionResponse[] = [];
+      const recorded: FunctionResponse[] = [];
       const actions = createEventActions();
       results.forEach((result, index) => {
-        const id = calls[index]?.id;
+        const call = calls[index] as FunctionCall;
         // A cancellation that arrived after the call finished still withdraws its answer.
-        if (result.kind === 'cancelled' || (id !== undefined && this.cancelledIds.has(id))) return;
+        const withdrawn = call.id !== undefined && this.cancelledIds.has(call.id);
+        if (result.kind === 'cancelled' || withdrawn) {
+          const reason = result.kind === 'cancelled' ? result.reason : 'cancelled by the model';
+          recorded.push(answered(call, { error: `cancelled: ${reason}` }, undefined).response);
+          return;
+        }
         responses.push(result.response);
+        recorded.push(result.response);
         if (result.actions) mergeActions(actions, result.actions);
       });
       for (const call of calls) if (call.id !== undefined) this.cancelledIds.delete(call.id);
-      return { responses, actions };
+      return { responses, recorded, actions };
     } finally {
       this.batchesInFlight -= 1;
     }
@@ -111,7 +124,7 @@ export class ToolExecutor {
       JSON.stringify(response);
       return answered(call, response, context.actions);
     } catch (error) {
-      if (error instanceof CallCancelled) return { kind: 'cancelled' };
+      if (error instanceof CallCancelled) return { kind: 'cancelled', reason: error.message };
       return answered(call, { error: messageOf(error) }, context?.actions);
     } finally {
       clearTimeout(timer);

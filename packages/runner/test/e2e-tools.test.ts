@@ -103,7 +103,8 @@ describe.each(FRAME_ENCODINGS)('tools end to end through the real SDK (%s frames
     expect(
       conn.received.filter(clientFrameIs.toolResponse).map((f) => f.toolResponse?.functionResponses?.[0]?.id),
     ).toEqual(['call-2']);
-    expect(await fixture.storedKinds()).toEqual(['call', 'call', 'response']);
+    // The withdrawn call is answered in the session only: the stored history has no unanswered call.
+    expect([...(await fixture.storedKinds())].sort()).toEqual(['call', 'call', 'response', 'response']);
   });
 
   it('a tool that outlives its timeout gets an error response', async () => {

@@ -217,7 +217,7 @@ describe('Runner.runLive over a scripted model (no sockets)', () => {
     const persistEverythingButAudio: PersistencePolicy = (event) => {
       seen.push(kindOf(event));
       return kindOf(event) === 'audio'
-        ? { persist: false, rule: 'raw-audio' }
+        ? { persist: false, rule: 'raw-media' }
         : { persist: true, rule: 'other' };
     };
     const { conn, queue, run, storedKinds } = await startScriptedRun({

@@ -26,6 +26,9 @@ export interface ScriptedRunOptions {
   toolTimeoutMs?: number;
   reconnect?: RunnerOptions['reconnect'];
   recorderFlushTimeoutMs?: number;
+  newSessionContext?: RunnerOptions['newSessionContext'];
+  inputReplay?: RunnerOptions['inputReplay'];
+  resumptionSaveDelayMs?: number;
   /** Replaces the default single agent (its model must be `model`). */
   agent?: LlmAgent;
   /** Skip waiting for the connection (for connect-failure tests). */
@@ -61,6 +64,9 @@ export async function startScriptedRun(options: ScriptedRunOptions = {}): Promis
     toolTimeoutMs: options.toolTimeoutMs,
     reconnect: options.reconnect,
     recorderFlushTimeoutMs: options.recorderFlushTimeoutMs,
+    newSessionContext: options.newSessionContext,
+    inputReplay: options.inputReplay,
+    resumptionSaveDelayMs: options.resumptionSaveDelayMs,
   });
   const queue = new LiveRequestQueue();
   const run = collect(
