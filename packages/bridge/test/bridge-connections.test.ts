@@ -3,6 +3,7 @@ import { type BridgeFixture, startBridge } from './helpers/bridge-fixture.js';
 import { echoModel, say } from './helpers/echo-model.js';
 import { MiB, retainedBytes } from './helpers/memory.js';
 import { TestClient } from './helpers/test-client.js';
+import { waitFor } from './helpers/wait.js';
 
 let fixture: BridgeFixture | undefined;
 afterEach(async () => {
@@ -42,11 +43,3 @@ describe('1,000 connections', () => {
     await say(after, 'room again');
   }, 120_000);
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BRIDGE_PROTOCOL, type EventFrame, type HistoryFrame } from '../src/index.js';
 import { type BridgeFixture, startBridge } from './helpers/bridge-fixture.js';
 import { TestClient } from './helpers/test-client.js';
+import { waitFor } from './helpers/wait.js';
 
 let fixture: BridgeFixture | undefined;
 afterEach(async () => {
@@ -167,11 +168,3 @@ describe('a conversation through the bridge', () => {
     await client.close();
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

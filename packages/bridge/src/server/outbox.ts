@@ -12,7 +12,7 @@ export interface OutboxOptions {
   maxBufferedBytes: number;
   /** Called once when the bound is still exceeded after dropping every queued audio frame. */
   onOverflow: (bufferedBytes: number) => void;
-  /** Called once, with the first failed write (the socket is gone; later failures are the same). */
+  /** Called once, with the first write that failed on an open socket (later failures are the same). */
   onWriteError: (error: Error) => void;
 }
 
@@ -112,7 +112,8 @@ export class Outbox {
     this.ws.send(frame.data, { binary: frame.audio }, (error) => {
       this.unflushedBytes -= frame.bytes;
       if (error) {
-        if (!this.failed) {
+        // A write racing the close handshake fails by design: only a failure on an open socket is news.
+        if (!this.failed && this.ws.readyState === this.ws.OPEN) {
           this.failed = true;
           this.options.onWriteError(error);
         }
