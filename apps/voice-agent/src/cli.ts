@@ -2,10 +2,7 @@
 import packageJson from '../package.json' with { type: 'json' };
 import { CliError } from './cli/cli-error.js';
 import { parseCommandLine } from './cli/flags.js';
-import { serve } from './cli/serve-command.js';
-import { startCheckedStack } from './cli/start-stack.js';
 import { USAGE } from './cli/usage.js';
-import { runDemo } from './demo.js';
 
 /** Hard limit on a clean shutdown after Ctrl+C: a second one, or this, exits at once. */
 const SHUTDOWN_TIMEOUT_MS = 8_000;
@@ -17,11 +14,17 @@ async function main(argv: string[]): Promise<void> {
   const parsed = parseCommandLine(argv);
   if (parsed.command === 'help') return void console.log(USAGE);
   if (parsed.command === 'version') return void console.log(packageJson.version);
+  // The stack (SDKs for Gemini, Redis, S3) loads only now: a bad command line fails at once.
   if (parsed.command === 'demo') {
+    const [{ startCheckedStack }, { runDemo }] = await Promise.all([
+      import('./cli/start-stack.js'),
+      import('./demo.js'),
+    ]);
     const stack = await startCheckedStack(parsed.stack);
     await runDemo({ ...parsed.demo, stack });
     return;
   }
+  const { serve } = await import('./cli/serve-command.js');
   const running = await serve(parsed.stack, parsed.serve, packageJson.version, (line) => console.log(line));
   let stopping = false;
   const stop = () => {
