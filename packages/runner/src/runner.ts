@@ -14,13 +14,17 @@ import {
   type SessionService,
   validateId,
 } from '@earshot/core';
-import { AgentTree, LIVE_AGENT_KEY } from './agent-tree.js';
+import { AgentTree, LIVE_AGENT_KEY } from './agents/agent-tree.js';
+import type { LlmAgent } from './agents/llm-agent.js';
+import {
+  type ReconnectOptions,
+  type ReconnectPolicy,
+  reconnectPolicy,
+} from './connection/reconnect-policy.js';
 import { DEFAULT_TRANSCRIPT_LIMITS, type TranscriptLimits } from './continuity/bounded-transcript.js';
 import { type InputReplayOptions, inputReplayOptions } from './continuity/input-ledger.js';
-import type { LiveRequestQueue } from './live-request-queue.js';
-import { LiveRun } from './live-run.js';
-import type { LlmAgent } from './llm-agent.js';
-import { type ReconnectOptions, type ReconnectPolicy, reconnectPolicy } from './reconnect-policy.js';
+import type { LiveRequestQueue } from './input/live-request-queue.js';
+import { LiveRun } from './run/live-run.js';
 
 export interface RunnerOptions {
   appName: string;

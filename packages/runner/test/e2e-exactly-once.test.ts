@@ -1,9 +1,9 @@
 import { InMemorySessionService, LiveConnectionError } from '@earshot/core';
 import { FakeLiveServer } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
-import { GeminiLiveModel } from '../src/gemini-live-model.js';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
-import { LlmAgent } from '../src/llm-agent.js';
+import { LlmAgent } from '../src/agents/llm-agent.js';
+import { GeminiLiveModel } from '../src/connection/gemini-live-model.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
 import { Runner } from '../src/runner.js';
 import { collect } from './helpers/collect.js';
 import { dropStorm } from './helpers/drop-storm.js';

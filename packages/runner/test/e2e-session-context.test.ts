@@ -6,12 +6,12 @@ import {
 } from '@earshot/core';
 import { clientFrameIs, FakeLiveServer, pcm16Tone } from '@earshot/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SESSION_CONTEXT_UNAVAILABLE } from '../src/first-connection.js';
-import { FunctionTool } from '../src/function-tool.js';
-import { GeminiLiveModel } from '../src/gemini-live-model.js';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
-import { LlmAgent } from '../src/llm-agent.js';
+import { LlmAgent } from '../src/agents/llm-agent.js';
+import { SESSION_CONTEXT_UNAVAILABLE } from '../src/connection/first-connection.js';
+import { GeminiLiveModel } from '../src/connection/gemini-live-model.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
 import { Runner, type RunnerOptions } from '../src/runner.js';
+import { FunctionTool } from '../src/tools/function-tool.js';
 import { collect } from './helpers/collect.js';
 import { startScriptedRun } from './helpers/fixture.js';
 

@@ -1,6 +1,6 @@
 import { clientFrameIs } from '@earshot/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FunctionTool } from '../src/function-tool.js';
+import { FunctionTool } from '../src/tools/function-tool.js';
 import { kindOf } from './helpers/collect.js';
 import { FRAME_ENCODINGS, type LiveFixture, startLive, stopLive } from './helpers/live-fixture.js';
 

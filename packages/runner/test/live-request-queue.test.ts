@@ -1,7 +1,7 @@
 import { ClosedError, InvalidArgumentError } from '@earshot/core';
 import type { Blob } from '@google/genai';
 import { describe, expect, it } from 'vitest';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
 
 const audio = (data = 'AAEC', mimeType = 'audio/pcm;rate=16000'): Blob => ({ data, mimeType });
 

@@ -1,10 +1,10 @@
 import { InMemorySessionService, InvalidArgumentError, LIVE_RESUMPTION_HANDLE_KEY } from '@earshot/core';
 import { liveServerFrames as frames, pcm16Tone } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
-import { FunctionTool } from '../src/function-tool.js';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
-import { LlmAgent } from '../src/llm-agent.js';
+import { LlmAgent } from '../src/agents/llm-agent.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
 import { Runner } from '../src/runner.js';
+import { FunctionTool } from '../src/tools/function-tool.js';
 import { collect, kindOf } from './helpers/collect.js';
 import { APP, SESSION, startScriptedRun, USER } from './helpers/fixture.js';
 import { ScriptedLiveModel } from './helpers/scripted-live-model.js';

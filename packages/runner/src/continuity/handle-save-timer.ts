@@ -1,5 +1,5 @@
 import { createEvent } from '@earshot/core';
-import type { EventSink } from '../event-sink.js';
+import type { EventSink } from '../run/event-sink.js';
 
 /**
  * Bounds how long the newest resumption handle may stay only in memory: started by a new

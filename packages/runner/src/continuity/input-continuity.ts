@@ -1,6 +1,6 @@
 import { createEvent, type Event } from '@earshot/core';
 import type { LiveServerSessionResumptionUpdate } from '@google/genai';
-import type { LiveConnection } from '../live-model.js';
+import type { LiveConnection } from '../connection/live-model.js';
 import { InputLedger, type InputReplayOptions, type Unconfirmed } from './input-ledger.js';
 import { TrackedConnection } from './tracked-connection.js';
 

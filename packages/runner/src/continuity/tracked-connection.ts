@@ -1,7 +1,7 @@
 import type { Content, FunctionResponse } from '@google/genai';
-import { isImageMime } from '../live-input-validation.js';
-import type { LiveConnection, LiveRealtimeInput } from '../live-model.js';
-import type { LiveRequest } from '../live-request-queue.js';
+import type { LiveConnection, LiveRealtimeInput } from '../connection/live-model.js';
+import { isImageMime } from '../input/live-input-validation.js';
+import type { LiveRequest } from '../input/live-request-queue.js';
 
 /** One client message after setup, as the run sends it (and may send again on a resumed session). */
 export type ClientSend =

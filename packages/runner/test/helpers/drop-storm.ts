@@ -1,9 +1,9 @@
 import { type Event, InMemorySessionService } from '@earshot/core';
 import { type FakeLiveConnection, FakeLiveServer, type LiveClientFrame, pcm16Tone } from '@earshot/testing';
+import { LlmAgent } from '../../src/agents/llm-agent.js';
+import { GeminiLiveModel } from '../../src/connection/gemini-live-model.js';
 import { LIVE_INPUT_UNCONFIRMED } from '../../src/continuity/input-continuity.js';
-import { GeminiLiveModel } from '../../src/gemini-live-model.js';
-import { LiveRequestQueue } from '../../src/live-request-queue.js';
-import { LlmAgent } from '../../src/llm-agent.js';
+import { LiveRequestQueue } from '../../src/input/live-request-queue.js';
 import { Runner } from '../../src/runner.js';
 import { collect } from './collect.js';
 import { waitUntil } from './wait.js';

@@ -6,10 +6,10 @@ import {
   type RunConfig,
   type SessionService,
 } from '@earshot/core';
-import type { FunctionTool } from '../../src/function-tool.js';
-import { LiveRequestQueue } from '../../src/live-request-queue.js';
-import { LlmAgent } from '../../src/llm-agent.js';
+import { LlmAgent } from '../../src/agents/llm-agent.js';
+import { LiveRequestQueue } from '../../src/input/live-request-queue.js';
 import { Runner, type RunnerOptions } from '../../src/runner.js';
+import type { FunctionTool } from '../../src/tools/function-tool.js';
 import { type Collected, collect, kindOf } from './collect.js';
 import { type ScriptedConnection, ScriptedLiveModel } from './scripted-live-model.js';
 

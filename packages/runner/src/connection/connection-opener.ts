@@ -1,9 +1,9 @@
 import { LiveConnectionError, type RunConfig } from '@earshot/core';
 import type { SessionResumptionConfig } from '@google/genai';
+import type { LlmAgent } from '../agents/llm-agent.js';
+import type { FunctionTool } from '../tools/function-tool.js';
 import { buildConnectConfig } from './connect-config.js';
-import type { FunctionTool } from './function-tool.js';
 import type { LiveConnection, LiveConnectionListener } from './live-model.js';
-import type { LlmAgent } from './llm-agent.js';
 import { backoffDelayMs, isReconnectableClose, type ReconnectPolicy, sleep } from './reconnect-policy.js';
 
 /** What one connection is for: an agent, its instruction and tools, and maybe a handle to resume. */

@@ -7,13 +7,13 @@ import {
   type SessionService,
 } from '@earshot/core';
 import type { Content, SessionResumptionConfig } from '@google/genai';
-import type { AgentTree } from './agent-tree.js';
+import type { AgentTree } from '../agents/agent-tree.js';
+import type { LlmAgent } from '../agents/llm-agent.js';
+import type { TranscriptLimits } from '../continuity/bounded-transcript.js';
+import { loadSessionContext } from '../continuity/session-context.js';
+import type { TrackedConnection } from '../continuity/tracked-connection.js';
+import { type EventSink, messageOf } from '../run/event-sink.js';
 import type { ConnectionOpener, OpenedConnection } from './connection-opener.js';
-import type { TranscriptLimits } from './continuity/bounded-transcript.js';
-import { loadSessionContext } from './continuity/session-context.js';
-import type { TrackedConnection } from './continuity/tracked-connection.js';
-import { type EventSink, messageOf } from './event-sink.js';
-import type { LlmAgent } from './llm-agent.js';
 import { resumptionFor } from './reconnect-policy.js';
 
 /** `errorCode` of the non-fatal event a run yields when its stored handle was refused. */

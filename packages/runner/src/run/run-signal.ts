@@ -1,10 +1,10 @@
 import type { Content } from '@google/genai';
+import type { LiveCloseInfo, LiveModelMessage } from '../connection/live-model.js';
+import { type LiveTools, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
+import type { ToolBatchOutcome } from '../tools/tool-executor.js';
 import type { AsyncQueue } from './async-queue.js';
 import type { RecordingResult } from './audio-recording.js';
 import { type EventSink, PersistFailure } from './event-sink.js';
-import type { LiveCloseInfo, LiveModelMessage } from './live-model.js';
-import { type LiveTools, responseEvent, type ToolBatch } from './tool-batches.js';
-import type { ToolBatchOutcome } from './tool-executor.js';
 
 /** Everything the run reacts to, in one ordered inbox. `connection` tags socket signals. */
 export type RunSignal =

@@ -1,5 +1,5 @@
 import { LiveProtocolError } from '@earshot/core';
-import type { LiveModelMessage } from './live-model.js';
+import type { LiveModelMessage } from '../connection/live-model.js';
 
 /*
  * Checks the shape of the fields the runner reads, before any of them is turned into an event,

@@ -1,6 +1,6 @@
 import { ClosedError, InvalidArgumentError } from '@earshot/core';
 import type { Blob, Content } from '@google/genai';
-import { AsyncQueue, type Taken } from './async-queue.js';
+import { AsyncQueue, type Taken } from '../run/async-queue.js';
 import { type RealtimeBlob, validateContent, validateRealtimeBlob } from './live-input-validation.js';
 
 /** One thing the caller sends to the live model, in the order it was sent. */

@@ -1,6 +1,6 @@
 import type { RunConfig } from '@earshot/core';
 import type { LiveConnectConfig, SessionResumptionConfig } from '@google/genai';
-import type { FunctionTool } from './function-tool.js';
+import type { FunctionTool } from '../tools/function-tool.js';
 
 const RUN_CONFIG_FIELDS = [
   'responseModalities',

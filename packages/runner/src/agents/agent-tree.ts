@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@earshot/core';
 import type { SessionResumptionConfig } from '@google/genai';
-import type { ConnectionTarget } from './connection-opener.js';
-import { FunctionTool } from './function-tool.js';
+import type { ConnectionTarget } from '../connection/connection-opener.js';
+import { FunctionTool } from '../tools/function-tool.js';
 import type { LlmAgent } from './llm-agent.js';
 
 /** Name of the built-in tool an agent gets when it has another agent to hand over to. */

@@ -1,8 +1,8 @@
 import { type ArtifactService, createEvent, type Event, type Session } from '@earshot/core';
 import type { FunctionCall } from '@google/genai';
-import type { AgentTree } from './agent-tree.js';
-import type { TrackedConnection } from './continuity/tracked-connection.js';
-import type { LlmAgent } from './llm-agent.js';
+import type { AgentTree } from '../agents/agent-tree.js';
+import type { LlmAgent } from '../agents/llm-agent.js';
+import type { TrackedConnection } from '../continuity/tracked-connection.js';
 import { createToolContext } from './tool-context.js';
 import { type ToolBatchOutcome, ToolExecutor } from './tool-executor.js';
 

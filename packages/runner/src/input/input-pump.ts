@@ -1,4 +1,4 @@
-import type { TrackedConnection } from './continuity/tracked-connection.js';
+import type { TrackedConnection } from '../continuity/tracked-connection.js';
 import type { LiveRequest, LiveRequestQueue } from './live-request-queue.js';
 
 export interface InputPumpOptions {

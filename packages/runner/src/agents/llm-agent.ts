@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@earshot/core';
-import type { FunctionTool } from './function-tool.js';
-import { GeminiLiveModel } from './gemini-live-model.js';
-import type { LiveModel } from './live-model.js';
+import { GeminiLiveModel } from '../connection/gemini-live-model.js';
+import type { LiveModel } from '../connection/live-model.js';
+import type { FunctionTool } from '../tools/function-tool.js';
 
 export interface LlmAgentOptions {
   /** Authors the agent's events; must not be `'user'`. */

@@ -6,12 +6,12 @@ import type {
   Session,
   SessionService,
 } from '@earshot/core';
-import type { AgentTree } from './agent-tree.js';
-import type { TranscriptLimits } from './continuity/bounded-transcript.js';
-import type { InputReplayOptions } from './continuity/input-ledger.js';
-import type { LiveRequestQueue } from './live-request-queue.js';
-import type { LlmAgent } from './llm-agent.js';
-import type { ReconnectPolicy } from './reconnect-policy.js';
+import type { AgentTree } from '../agents/agent-tree.js';
+import type { LlmAgent } from '../agents/llm-agent.js';
+import type { ReconnectPolicy } from '../connection/reconnect-policy.js';
+import type { TranscriptLimits } from '../continuity/bounded-transcript.js';
+import type { InputReplayOptions } from '../continuity/input-ledger.js';
+import type { LiveRequestQueue } from '../input/live-request-queue.js';
 
 /** What one `runLive` invocation is given by the Runner. */
 export interface LiveRunOptions {

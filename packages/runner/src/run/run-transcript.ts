@@ -4,8 +4,8 @@ import {
   BoundedTranscript,
   DEFAULT_TRANSCRIPT_LIMITS,
   type TranscriptLimits,
-} from './continuity/bounded-transcript.js';
-import { noteEvent } from './continuity/session-context.js';
+} from '../continuity/bounded-transcript.js';
+import { noteEvent } from '../continuity/session-context.js';
 
 /**
  * What was said in this run, as text turns: final input transcriptions and typed user content

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AudioFlushReason, createEvent, type Event, type EventInit } from '@earshot/core';
 import type { FunctionCall, LiveServerContent, Part, Transcription } from '@google/genai';
-import type { LiveModelMessage } from './live-model.js';
+import type { LiveModelMessage } from '../connection/live-model.js';
 import { assertWellFormedMessage } from './server-message-validation.js';
 import {
   BoundedTurnText,

@@ -9,7 +9,7 @@ import {
   StorageError,
 } from '@earshot/core';
 import type { LiveServerSessionResumptionUpdate } from '@google/genai';
-import { LIVE_AGENT_KEY } from './agent-tree.js';
+import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
 import { AsyncQueue } from './async-queue.js';
 
 /** An append that failed: the run ends, and the event it was for is not yielded. */

@@ -5,28 +5,28 @@ import {
   LIVE_RESUMPTION_HANDLE_KEY,
   LiveConnectionError,
 } from '@earshot/core';
-import { LIVE_AGENT_KEY } from './agent-tree.js';
+import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
+import type { LlmAgent } from '../agents/llm-agent.js';
+import { ConnectionOpener, type OpenedConnection } from '../connection/connection-opener.js';
+import { openFirstConnection } from '../connection/first-connection.js';
+import type { LiveCloseInfo, LiveModelMessage } from '../connection/live-model.js';
+import { isReconnectableClose, resumptionFor } from '../connection/reconnect-policy.js';
+import { HandleSaveTimer, saveUnsavedHandle } from '../continuity/handle-save-timer.js';
+import { InputContinuity, unconfirmedEvent } from '../continuity/input-continuity.js';
+import type { TrackedConnection } from '../continuity/tracked-connection.js';
+import { InputPump } from '../input/input-pump.js';
+import { isImageMime } from '../input/live-input-validation.js';
+import type { LiveRequest } from '../input/live-request-queue.js';
+import { LiveTools, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
+import type { ToolBatchOutcome } from '../tools/tool-executor.js';
 import { AsyncQueue } from './async-queue.js';
 import { type AudioRecording, type RecordingResult, recordingFor } from './audio-recording.js';
-import { ConnectionOpener, type OpenedConnection } from './connection-opener.js';
-import { HandleSaveTimer, saveUnsavedHandle } from './continuity/handle-save-timer.js';
-import { InputContinuity, unconfirmedEvent } from './continuity/input-continuity.js';
-import type { TrackedConnection } from './continuity/tracked-connection.js';
 import { EventSink, messageOf } from './event-sink.js';
-import { openFirstConnection } from './first-connection.js';
-import { InputPump } from './input-pump.js';
-import { isImageMime } from './live-input-validation.js';
-import type { LiveCloseInfo, LiveModelMessage } from './live-model.js';
-import type { LiveRequest } from './live-request-queue.js';
 import type { LiveRunOptions } from './live-run-options.js';
-import type { LlmAgent } from './llm-agent.js';
 import { LiveMessageMapper } from './message-mapper.js';
-import { isReconnectableClose, resumptionFor } from './reconnect-policy.js';
 import { endRun } from './run-ending.js';
 import { isSetupOnly, type RunSignal, recordStoppedCalls } from './run-signal.js';
 import { RunTranscript } from './run-transcript.js';
-import { LiveTools, responseEvent, type ToolBatch } from './tool-batches.js';
-import type { ToolBatchOutcome } from './tool-executor.js';
 
 /**
  * One `runLive` invocation. Socket callbacks, the input pump, tool completions and recorder
