@@ -1,0 +1,345 @@
+// Sessions per core: how many real-time live sessions one core holds before the p99 latency from
+// "server sent a model audio frame" to "the caller has the event" passes 20 ms, for a raw
+// @google/genai session (the floor) and for runLive in three set-ups (InMemorySessionService,
+// RedisSessionService on a redis-server this script starts, recording on with AudioAggregator and
+// InMemoryArtifactService). Each step is a fresh runner process pinned to one core (`taskset`),
+// against a fresh FakeLiveServer process pinned to the other; both stamp and read the same wall
+// clock, so the latency crosses processes. Every session streams 16 kHz input and receives 24 kHz
+// output in 40 ms chunks, with an output transcription delta and a turn boundary every ~2 s.
+// Prints ratios to raw (capacity, CPU per session, heap and RSS per session); absolute numbers from
+// a loaded machine are not comparable between runs. Build first (`pnpm build`).
+// Usage: node runner-capacity.mjs [--rounds R] [--seconds S] [--configs raw,memory,redis,recording]
+//        [--start N] [--memSessions M] [--memSeconds S] [--p99 MS]
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const args = new Map(
+  process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])),
+);
+const ROLE = args.get('role') ?? 'main';
+const CHUNK_MS = 40;
+const TURN_EVERY = 50; // chunks: a transcription delta and a turn boundary every 2 s
+const SLOTS = 8; // sessions are spread over 8 phases of the 40 ms period, as real callers are
+const MODEL = 'gemini-live-bench';
+const now = () => performance.timeOrigin + performance.now(); // the same clock in both processes
+
+if (ROLE === 'server') await serverRole();
+else if (ROLE === 'runner') await runnerRole();
+else await mainRole();
+
+// ---------- the fake Live server process ----------
+async function serverRole() {
+  const { FakeLiveServer, pcm16Tone } = await import('@earshot/testing');
+  const server = await FakeLiveServer.start({ frames: 'binary' });
+  // 40 ms of 24 kHz PCM; bytes 0..8 carry the send time (float64), re-encoded per frame (12 chars).
+  const pcm = pcm16Tone({ ms: CHUNK_MS, rate: 24_000, seed: 1 });
+  const tail = pcm.subarray(9).toString('base64');
+  const stamp = Buffer.alloc(9);
+  const head = '{"serverContent":{"modelTurn":{"parts":[{"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"';
+  const end = '"}}]}}}';
+  const delta = Buffer.from(JSON.stringify({ serverContent: { outputTranscription: { text: 'hello there ' } } }));
+  const turn = Buffer.from(JSON.stringify({ serverContent: { turnComplete: true } }));
+  const slots = Array.from({ length: SLOTS }, () => new Set());
+  let connections = 0;
+  server.onConnection((conn) => {
+    const session = { conn, chunk: connections % TURN_EVERY };
+    slots[connections % SLOTS].add(session);
+    connections += 1;
+    conn.closed.then(() => {
+      for (const slot of slots) slot.delete(session);
+    });
+  });
+  let slot = 0;
+  setInterval(() => {
+    for (const session of slots[slot]) {
+      const { conn } = session;
+      if (!conn.isOpen) continue;
+      conn.received.length = 0; // the fake keeps every client frame; this bench reads none
+      stamp.writeDoubleLE(now(), 0);
+      conn.sendRaw(Buffer.from(`${head}${stamp.toString('base64')}${tail}${end}`));
+      session.chunk += 1;
+      if (session.chunk % TURN_EVERY === 0) {
+        conn.sendRaw(delta);
+        conn.sendRaw(turn);
+      }
+    }
+    slot = (slot + 1) % SLOTS;
+  }, CHUNK_MS / SLOTS);
+  process.stdout.write(`${JSON.stringify({ baseUrl: server.baseUrl })}\n`);
+  process.on('SIGTERM', () => server.close().finally(() => process.exit(0)));
+}
+
+// ---------- one step: N sessions of one configuration, in this (pinned) process ----------
+async function runnerRole() {
+  const config = args.get('config');
+  const sessions = Number(args.get('sessions'));
+  const seconds = Number(args.get('seconds'));
+  const warmSeconds = Number(args.get('warm') ?? 3);
+  const { GoogleGenAI, Modality } = await import('@google/genai');
+  const { InMemoryArtifactService, InMemorySessionService } = await import('@earshot/core');
+  const { GeminiLiveModel, LiveRequestQueue, LlmAgent, Runner } = await import('@earshot/runner');
+  const httpOptions = { baseUrl: args.get('url'), apiVersion: 'v1beta' };
+  const client = new GoogleGenAI({ apiKey: 'bench-key', httpOptions });
+  const input = { data: (await import('@earshot/testing')).pcm16Tone({ ms: CHUNK_MS, rate: 16_000, seed: 2 }).toString('base64'), mimeType: 'audio/pcm;rate=16000' };
+  const latencies = [];
+  let measuring = false;
+  const stampOf = (base64) => Buffer.from(base64.slice(0, 12), 'base64').readDoubleLE(0);
+  const onAudio = (data) => {
+    if (measuring) latencies.push(now() - stampOf(data));
+  };
+
+  let storedArtifactChars = 0;
+  let sessionService;
+  let audioRecorder;
+  let redisService;
+  if (config === 'redis') {
+    const { RedisSessionService } = await import('@earshot/session-redis');
+    redisService = new RedisSessionService({ redis: args.get('redis') });
+    sessionService = redisService;
+  } else {
+    sessionService = new InMemorySessionService();
+  }
+  if (config === 'recording') {
+    const { AudioAggregator } = await import('@earshot/audio');
+    const artifactService = new InMemoryArtifactService();
+    const save = artifactService.saveArtifact.bind(artifactService);
+    // Heap is reported net of the stored WAVs (they are the product, not overhead).
+    artifactService.saveArtifact = (request) => {
+      storedArtifactChars += request.artifact.inlineData?.data?.length ?? 0;
+      return save(request);
+    };
+    audioRecorder = new AudioAggregator({ artifactService, mixdown: true });
+  }
+  const runner = new Runner({
+    appName: 'bench',
+    agent: new LlmAgent({ name: 'agent', model: new GeminiLiveModel({ model: MODEL, client }) }),
+    sessionService,
+    audioRecorder,
+  });
+  const runConfig = { saveLiveAudio: config === 'recording' };
+  globalThis.gc?.();
+  const heapBase = process.memoryUsage().heapUsed;
+  const rssBase = process.memoryUsage().rss;
+
+  const slots = Array.from({ length: SLOTS }, () => []);
+  const stops = [];
+  const opened = [];
+  for (let i = 0; i < sessions; i++) {
+    if (config === 'raw') {
+      const session = await client.live.connect({
+        model: MODEL,
+        config: { responseModalities: [Modality.AUDIO] },
+        callbacks: {
+          onmessage: (message) => {
+            const data = message.serverContent?.modelTurn?.parts?.[0]?.inlineData?.data;
+            if (data !== undefined) onAudio(data);
+          },
+        },
+      });
+      slots[i % SLOTS].push(() => session.sendRealtimeInput({ audio: input }));
+      stops.push(async () => session.close());
+    } else {
+      const queue = new LiveRequestQueue();
+      let first;
+      const started = new Promise((resolve) => {
+        first = resolve;
+      });
+      const consumed = (async () => {
+        for await (const event of runner.runLive({
+          userId: 'u',
+          sessionId: `s${i}`,
+          liveRequestQueue: queue,
+          runConfig,
+        })) {
+          first();
+          const data = event.content?.parts?.[0]?.inlineData?.data;
+          if (data !== undefined) onAudio(data);
+        }
+      })();
+      consumed.catch((error) => {
+        console.error(`session ${i} failed: ${error?.message ?? error}`);
+        process.exit(2);
+      });
+      opened.push(started);
+      slots[i % SLOTS].push(() => queue.sendRealtime(input));
+      stops.push(async () => {
+        queue.close();
+        await consumed;
+      });
+    }
+  }
+  await Promise.all(opened);
+  let slot = 0;
+  const ticker = setInterval(() => {
+    for (const send of slots[slot]) send();
+    slot = (slot + 1) % SLOTS;
+  }, CHUNK_MS / SLOTS);
+
+  await sleep(warmSeconds * 1000);
+  globalThis.gc?.();
+  const heapStart = process.memoryUsage().heapUsed - storedArtifactChars;
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  measuring = true;
+  await sleep(seconds * 1000);
+  measuring = false;
+  const wall = performance.now() - wallStart;
+  const cpu = process.cpuUsage(cpuStart);
+  globalThis.gc?.();
+  const memory = process.memoryUsage();
+  clearInterval(ticker);
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  const expected = (sessions * seconds * 1000) / CHUNK_MS;
+  process.stdout.write(
+    `${JSON.stringify({
+      config,
+      sessions,
+      p50: at(0.5),
+      p99: at(0.99),
+      samples: latencies.length,
+      delivered: latencies.length / expected,
+      cpu: (cpu.user + cpu.system) / 1000 / wall,
+      heap: memory.heapUsed - storedArtifactChars - heapBase,
+      heapGrowthPerMin: ((memory.heapUsed - storedArtifactChars - heapStart) * 60_000) / wall,
+      rss: memory.rss - rssBase,
+    })}\n`,
+  );
+  await Promise.race([Promise.all(stops.map((stop) => stop())), sleep(10_000)]);
+  await redisService?.close();
+  process.exit(0);
+}
+
+// ---------- orchestration: stepped search per configuration, several rounds ----------
+async function mainRole() {
+  const rounds = Number(args.get('rounds') ?? 1);
+  const seconds = Number(args.get('seconds') ?? 8);
+  const limitMs = Number(args.get('p99') ?? 20);
+  const configs = (args.get('configs') ?? 'raw,memory,redis,recording').split(',');
+  const start = Number(args.get('start') ?? 50);
+  const memSessions = Number(args.get('memSessions') ?? 100);
+  const memSeconds = Number(args.get('memSeconds') ?? 30);
+  const { startRedisServer } = await import('@earshot/testing');
+  const redis = configs.includes('redis') ? await startRedisServer() : undefined;
+  const script = fileURLToPath(import.meta.url);
+  const results = Object.fromEntries(configs.map((c) => [c, { capacity: [], mem: [] }]));
+
+  /** One step, with a fresh server and a fresh runner process each. */
+  async function step(config, sessions, stepSeconds) {
+    const server = spawn('taskset', ['-c', '1', process.execPath, script, '--role', 'server'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const [line] = await once(server.stdout, 'data');
+      const { baseUrl } = JSON.parse(String(line));
+      const runnerArgs = [script, '--role', 'runner', '--config', config, '--sessions', String(sessions)];
+      runnerArgs.push('--seconds', String(stepSeconds), '--url', baseUrl, '--redis', redis?.url ?? '');
+      const child = spawn('taskset', ['-c', '0', process.execPath, '--expose-gc', ...runnerArgs], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+      });
+      const [code] = await once(child, 'exit');
+      if (code !== 0) throw new Error(`runner step ${config} x${sessions} exited with ${code}`);
+      if (config === 'redis') await redisFlush();
+      return JSON.parse(out.trim().split('\n').at(-1));
+    } finally {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+  }
+
+  async function redisFlush() {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    await client.flushall();
+    client.disconnect();
+  }
+
+  /** Doubles while p99 holds, then bisects twice between the last pass and the first fail. */
+  async function capacity(config) {
+    const passes = (r) => r.p99 <= limitMs && r.delivered >= 0.9;
+    let low = 0;
+    let high;
+    for (let n = start; high === undefined; n *= 2) {
+      const r = await step(config, n, seconds);
+      log(config, r, passes(r));
+      if (passes(r)) low = n;
+      else high = n;
+      if (n >= 4000) high = n * 2;
+    }
+    for (let i = 0; i < 3 && high - low > Math.max(10, low * 0.1); i++) {
+      const n = Math.round((low + high) / 2);
+      const r = await step(config, n, seconds);
+      log(config, r, passes(r));
+      if (passes(r)) low = n;
+      else high = n;
+    }
+    return low;
+  }
+
+  function log(config, r, pass) {
+    const ms = (v) => v.toFixed(1);
+    console.log(
+      `  ${config.padEnd(9)} ${String(r.sessions).padStart(5)} sessions: p50 ${ms(r.p50)} ms p99 ${ms(r.p99)} ms, ` +
+        `cpu ${(r.cpu * 100).toFixed(0)} %, delivered ${(r.delivered * 100).toFixed(0)} % ${pass === undefined ? '' : pass ? 'ok' : 'over'}`,
+    );
+  }
+
+  try {
+    for (let round = 0; round < rounds; round++) {
+      console.log(`round ${round + 1}/${rounds}: capacity at p99 <= ${limitMs} ms (${seconds} s per step)`);
+      for (const config of configs) results[config].capacity.push(await capacity(config));
+      console.log(`round ${round + 1}/${rounds}: ${memSessions} sessions for ${memSeconds} s (CPU, heap, RSS)`);
+      for (const config of configs) {
+        const r = await step(config, memSessions, memSeconds);
+        log(config, r);
+        results[config].mem.push(r);
+      }
+    }
+  } finally {
+    await redis?.stop();
+  }
+
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const raw = results.raw;
+  const targets = { memory: 0.8, redis: 0.7, recording: 0.5 };
+  console.log(`\nrunner capacity: median of ${rounds} round(s); load average ${(await loadavg()).join(' ')}`);
+  for (const config of configs) {
+    const { capacity: caps, mem } = results[config];
+    const perRound = (f) => mem.map((m, i) => f(m, raw?.mem[i], i));
+    const cap = median(caps);
+    const capRatio = raw ? median(caps.map((c, i) => c / raw.capacity[i])) : Number.NaN;
+    const cpuRatio = raw ? median(perRound((m, r) => m.cpu / r.cpu)) : Number.NaN;
+    const heapPer = median(perRound((m) => m.heap / memSessions));
+    const heapRatio = raw ? median(perRound((m, r) => m.heap / r.heap)) : Number.NaN;
+    const rssRatio = raw ? median(perRound((m, r) => m.rss / r.rss)) : Number.NaN;
+    const rssPer = median(perRound((m) => m.rss / memSessions));
+    const growth = median(perRound((m) => m.heapGrowthPerMin / memSessions));
+    const target = targets[config] === undefined ? '' : `; target >= ${targets[config]}`;
+    console.log(
+      `  ${config.padEnd(9)} sessions at p99<=${limitMs} ms: ${cap} (rounds ${caps.join(', ')})  ÷ raw ${capRatio.toFixed(2)}${target}`,
+    );
+    console.log(
+      `  ${''.padEnd(9)} at ${memSessions} sessions: CPU ÷ raw ${cpuRatio.toFixed(2)}, heap/session ${kb(heapPer)} (÷ raw ${heapRatio.toFixed(2)}; target <= 1.5), ` +
+        `RSS/session ${kb(rssPer)} (÷ raw ${rssRatio.toFixed(2)}), heap growth ${kb(growth)}/session/min`,
+    );
+  }
+}
+
+async function loadavg() {
+  const os = await import('node:os');
+  return os.loadavg().map((v) => v.toFixed(1));
+}
+
+function kb(bytes) {
+  return `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
