@@ -37,9 +37,12 @@ async function serverRole() {
   const pcm = pcm16Tone({ ms: CHUNK_MS, rate: 24_000, seed: 1 });
   const tail = pcm.subarray(9).toString('base64');
   const stamp = Buffer.alloc(9);
-  const head = '{"serverContent":{"modelTurn":{"parts":[{"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"';
+  const head =
+    '{"serverContent":{"modelTurn":{"parts":[{"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"';
   const end = '"}}]}}}';
-  const delta = Buffer.from(JSON.stringify({ serverContent: { outputTranscription: { text: 'hello there ' } } }));
+  const delta = Buffer.from(
+    JSON.stringify({ serverContent: { outputTranscription: { text: 'hello there ' } } }),
+  );
   const turn = Buffer.from(JSON.stringify({ serverContent: { turnComplete: true } }));
   const slots = Array.from({ length: SLOTS }, () => new Set());
   let connections = 0;
@@ -82,7 +85,12 @@ async function runnerRole() {
   const { GeminiLiveModel, LiveRequestQueue, LlmAgent, Runner } = await import('@earshot/runner');
   const httpOptions = { baseUrl: args.get('url'), apiVersion: 'v1beta' };
   const client = new GoogleGenAI({ apiKey: 'bench-key', httpOptions });
-  const input = { data: (await import('@earshot/testing')).pcm16Tone({ ms: CHUNK_MS, rate: 16_000, seed: 2 }).toString('base64'), mimeType: 'audio/pcm;rate=16000' };
+  const input = {
+    data: (await import('@earshot/testing'))
+      .pcm16Tone({ ms: CHUNK_MS, rate: 16_000, seed: 2 })
+      .toString('base64'),
+    mimeType: 'audio/pcm;rate=16000',
+  };
   const latencies = [];
   let measuring = false;
   const stampOf = (base64) => Buffer.from(base64.slice(0, 12), 'base64').readDoubleLE(0);
@@ -294,7 +302,9 @@ async function mainRole() {
     for (let round = 0; round < rounds; round++) {
       console.log(`round ${round + 1}/${rounds}: capacity at p99 <= ${limitMs} ms (${seconds} s per step)`);
       for (const config of configs) results[config].capacity.push(await capacity(config));
-      console.log(`round ${round + 1}/${rounds}: ${memSessions} sessions for ${memSeconds} s (CPU, heap, RSS)`);
+      console.log(
+        `round ${round + 1}/${rounds}: ${memSessions} sessions for ${memSeconds} s (CPU, heap, RSS)`,
+      );
       for (const config of configs) {
         const r = await step(config, memSessions, memSeconds);
         log(config, r);

@@ -67,13 +67,23 @@ export class AudioAggregator implements AudioRecorder {
   private readonly writer: RecordingWriter;
   private readonly runs = new Map<string, RunState>();
   private readonly retained = new Set<RunState>();
+  private lastRun: RunState | undefined;
 
   constructor(options: AudioAggregatorOptions) {
     this.options = resolveOptions(options);
     this.writer = new RecordingWriter(this.options);
   }
 
-  async record(scope: AudioRecordingScope, direction: AudioDirection, blob: Blob): Promise<Event[]> {
+  record(scope: AudioRecordingScope, direction: AudioDirection, blob: Blob): Promise<Event[]> {
+    try {
+      return this.recordNow(scope, direction, blob);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Not `async`: a chunk that closes no segment returns the shared `NO_EVENTS`, no promise of its own. */
+  private recordNow(scope: AudioRecordingScope, direction: AudioDirection, blob: Blob): Promise<Event[]> {
     if (direction !== 'input' && direction !== 'output') {
       throw new InvalidArgumentError(`direction must be 'input' or 'output', got ${String(direction)}`, {
         field: 'direction',
@@ -86,12 +96,11 @@ export class AudioAggregator implements AudioRecorder {
     const run = this.runFor(scope);
     const state = run.directions[direction];
     const format = this.formatOf(state, direction, blob.mimeType);
-    if (data.length === 0) return [];
+    if (data.length === 0) return NO_EVENTS;
     const expectedBytes = expectedBase64Bytes(data);
     if (expectedBytes < 0)
       throw new InvalidArgumentError('blob.data is not valid base64', { field: 'blob.data' });
-    const agentName =
-      direction === 'output' ? validateId('scope.agentName', scope.agentName) : run.scope.agentName;
+    const agentName = direction === 'output' ? this.outputAgent(run, scope.agentName) : run.scope.agentName;
     const now = this.options.clock();
 
     const current = state.current;
@@ -113,7 +122,14 @@ export class AudioAggregator implements AudioRecorder {
       state.current = undefined;
       closed.push(close(target, target.limitReason));
     }
-    return closed.length === 0 ? [] : this.enqueueWrite(run, closed);
+    return closed.length === 0 ? NO_EVENTS : this.enqueueWrite(run, closed);
+  }
+
+  /** The validated agent name of an output chunk; validated once per name, not per chunk. */
+  private outputAgent(run: RunState, agentName: string): string {
+    if (agentName === run.outputAgent && agentName !== undefined) return agentName;
+    run.outputAgent = validateId('scope.agentName', agentName);
+    return agentName;
   }
 
   /**
@@ -213,6 +229,15 @@ export class AudioAggregator implements AudioRecorder {
   }
 
   private runFor(scope: AudioRecordingScope): RunState {
+    // Every chunk of a run names the same ids: compare them with the last run's, no key built.
+    const last = this.lastRun;
+    if (last !== undefined && !last.ended && sameRun(last.scope, scope)) return last;
+    const run = this.runForKey(scope);
+    this.lastRun = run;
+    return run;
+  }
+
+  private runForKey(scope: AudioRecordingScope): RunState {
     const key = runKey(scope);
     const existing = this.runs.get(key);
     if (existing) return existing;
@@ -233,6 +258,7 @@ export class AudioAggregator implements AudioRecorder {
       inFlight: 0,
       timeline: this.options.mixdown && new MixdownTimeline(this.options.mixdown.maxDurationMs),
       ended: false,
+      outputAgent: undefined,
     };
     this.runs.set(key, run);
     return run;
@@ -303,6 +329,18 @@ export class AudioAggregator implements AudioRecorder {
       limitReason,
     });
   }
+}
+
+/** What `record` resolves with when the chunk closed no segment: shared, frozen, never mutated. */
+const NO_EVENTS: Promise<Event[]> = Promise.resolve(Object.freeze([]) as unknown as Event[]);
+
+function sameRun(a: AudioRecordingScope, b: AudioRecordingScope): boolean {
+  return (
+    a.invocationId === b.invocationId &&
+    a.sessionId === b.sessionId &&
+    a.userId === b.userId &&
+    a.appName === b.appName
+  );
 }
 
 function close(segment: Segment, reason: SegmentCloseReason): Segment {

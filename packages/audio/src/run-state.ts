@@ -29,6 +29,8 @@ export interface RunState {
   timeline: MixdownTimeline | undefined;
   /** `flush(…, 'end')` was called. */
   ended: boolean;
+  /** The output agent name validated last (validated once per name, not per chunk). */
+  outputAgent: string | undefined;
 }
 
 export function runKey({ appName, userId, sessionId, invocationId }: AudioRecordingScope): string {

@@ -7,6 +7,7 @@ import type {
   LoadArtifactRequest,
   SaveArtifactRequest,
 } from './artifact-service.js';
+import { copyValue } from './copy-value.js';
 import { getOrCreate } from './get-or-create.js';
 import {
   validateArtifactRequest,
@@ -31,7 +32,7 @@ export class InMemoryArtifactService implements ArtifactService {
     const { artifact, ...req } = validateSaveArtifactRequest(request);
     const files = this.filesFor(req, req.filename, true);
     const versions = getOrCreate(files, req.filename, (): Part[] => []);
-    versions.push(structuredClone(artifact));
+    versions.push(copyValue(artifact));
     return versions.length - 1;
   }
 
@@ -41,7 +42,7 @@ export class InMemoryArtifactService implements ArtifactService {
     const versions = this.filesFor(req, req.filename, false)?.get(req.filename);
     if (!versions || versions.length === 0) return undefined;
     const part = versions[version ?? versions.length - 1];
-    return part === undefined ? undefined : structuredClone(part);
+    return part === undefined ? undefined : copyValue(part);
   }
 
   async listArtifactKeys(request: ArtifactScope): Promise<string[]> {

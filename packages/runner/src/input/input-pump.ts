@@ -15,19 +15,23 @@ export interface InputPumpOptions {
  * fast the caller reads events. While the connection is being replaced (`pause()` until the
  * next `connectTo()`), it stops taking items, so input waits in the queue, in order, and goes
  * to the new connection exactly once. An item never goes to a connection known to be closed:
- * it is held for the next one. Stopping abandons the wait without taking an item, so input
- * sent after a run stopped stays in the queue.
+ * it is held for the next one. Stopping takes nothing more, so input sent after a run stopped
+ * stays in the queue.
+ *
+ * No promise, timer or abort signal per chunk: the queue calls `pump()` synchronously on every
+ * send, and `pump()` sends whatever can go now; a pause, a closed connection or an empty queue
+ * just returns, and the next `connectTo()` or send picks up from there.
  */
 export class InputPump {
   private readonly options: InputPumpOptions;
-  private readonly stopping = new AbortController();
   private connection: TrackedConnection | undefined;
   /** Taken from the queue but not sent yet (the connection went away meanwhile). */
   private held: LiveRequest | undefined;
-  private waiting: AbortController | undefined;
-  private wakeUp: (() => void) | undefined;
-  private running = false;
+  private stopped = false;
   private finished = false;
+  /** Inside `pump()`: a send made from a callback of this one is picked up by its loop. */
+  private pumping = false;
+  private readonly onQueued = () => this.pump();
 
   constructor(options: InputPumpOptions) {
     this.options = options;
@@ -35,18 +39,16 @@ export class InputPump {
 
   /** Where input goes from now on; anything held or queued meanwhile is sent there first. */
   connectTo(connection: TrackedConnection): void {
+    if (this.stopped) return;
     this.connection = connection;
-    this.wakeUp?.();
-    if (!this.running) {
-      this.running = true;
-      void this.run();
-    }
+    this.options.queue.listen(this.onQueued);
+    // After the caller's synchronous set-up of the connection (tool answers routed first).
+    queueMicrotask(this.onQueued);
   }
 
   /** The connection is going away: keep input queued until `connectTo`. */
   pause(): void {
     this.connection = undefined;
-    this.waiting?.abort();
   }
 
   /** True while some input the caller sent has not reached a connection. */
@@ -60,59 +62,39 @@ export class InputPump {
   }
 
   stop(): void {
-    this.stopping.abort();
-    this.waiting?.abort();
-    this.wakeUp?.();
+    this.stopped = true;
+    this.connection = undefined;
+    this.options.queue.listen(undefined);
   }
 
-  private async run(): Promise<void> {
-    const { queue, onInputClosed, onFailure } = this.options;
+  /** Sends what can go now, in order; returns when paused, stopped, closed under us or drained. */
+  private pump(): void {
+    if (this.pumping || this.stopped || this.finished) return;
+    const { queue, onSent, onInputClosed } = this.options;
+    this.pumping = true;
     try {
       for (;;) {
-        const connection = await this.usableConnection();
-        if (connection === undefined) return;
-        if (this.held !== undefined) {
-          const request = this.held;
-          // The connection closed under us: keep the request for the next one.
-          if (connection.sendRequest(request)) {
-            this.held = undefined;
-            this.options.onSent(request);
-          }
-          continue;
-        }
-        this.waiting = new AbortController();
-        let taken: Awaited<ReturnType<LiveRequestQueue['get']>>;
-        try {
-          taken = await queue.get(this.waiting.signal);
-        } catch (error) {
-          // A pause (or stop) abandoned the wait; the item it would have taken stays queued.
-          if (this.waiting.signal.aborted) continue;
-          throw error;
-        } finally {
-          this.waiting = undefined;
-        }
-        if (taken.done) {
+        const connection = this.connection;
+        if (this.stopped || connection === undefined || connection.isClosed) return;
+        const request = this.held ?? queue.tryGet();
+        if (request === undefined) {
+          if (!queue.isClosed) return;
           this.finished = true;
+          queue.listen(undefined);
           onInputClosed();
           return;
         }
-        this.held = taken.value;
+        this.held = request;
+        // The connection closed under us: keep the request for the next one.
+        if (!connection.sendRequest(request)) return;
+        this.held = undefined;
+        onSent(request);
       }
     } catch (error) {
-      if (!this.stopping.signal.aborted) onFailure(error);
-    }
-  }
-
-  /** The open connection to send to, waiting through a pause; undefined once stopped. */
-  private async usableConnection(): Promise<TrackedConnection | undefined> {
-    for (;;) {
-      if (this.stopping.signal.aborted) return undefined;
-      const connection = this.connection;
-      if (connection !== undefined && !connection.isClosed) return connection;
-      await new Promise<void>((resolve) => {
-        this.wakeUp = resolve;
-      });
-      this.wakeUp = undefined;
+      this.stop();
+      this.options.onFailure(error);
+    } finally {
+      this.pumping = false;
     }
   }
 }

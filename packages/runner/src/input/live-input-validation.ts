@@ -17,7 +17,29 @@ export const IMAGE_MIME_TYPES: readonly string[] = ['image/jpeg', 'image/png'];
 // Standard base64 (what the Live API expects). A flat character class plus a length check:
 // linear and stack-safe on multi-megabyte chunks, unlike a grouped `(?:x{4})*` pattern.
 const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
-const isBase64 = (data: string) => data.length % 4 === 0 && BASE64_CHARS.test(data);
+const isBase64Slow = (data: string) => data.length % 4 === 0 && BASE64_CHARS.test(data);
+
+/*
+ * The per-chunk check (every 40 ms of every session): Node's native decoder into a scratch buffer,
+ * ~6x faster than the pattern. It skips characters outside the alphabet and stops at a `=`
+ * before the end, so any of those makes fewer bytes come out than the length and padding say;
+ * it also takes the base64url `-` and `_`, which the Live API does not, hence the `indexOf`s.
+ * Chunks bigger than the scratch buffer (not real-time audio) take the pattern.
+ */
+const SCRATCH_CHARS = 64 * 1024;
+const scratch = Buffer.allocUnsafe((SCRATCH_CHARS / 4) * 3);
+
+function isBase64(data: string): boolean {
+  const length = data.length;
+  if (length % 4 !== 0) return false;
+  if (length > SCRATCH_CHARS) return isBase64Slow(data);
+  if (data.indexOf('-') !== -1 || data.indexOf('_') !== -1) return false;
+  let padding = 0;
+  if (length > 0 && data.charCodeAt(length - 1) === 0x3d /* = */) {
+    padding = data.charCodeAt(length - 2) === 0x3d ? 2 : 1;
+  }
+  return scratch.write(data, 0, 'base64') === (length / 4) * 3 - padding;
+}
 const PCM_RATE = /^rate=([1-9][0-9]{0,5})$/;
 
 /**
@@ -26,6 +48,20 @@ const PCM_RATE = /^rate=([1-9][0-9]{0,5})$/;
  */
 export function canonicalRealtimeMime(mimeType: unknown): string | undefined {
   if (typeof mimeType !== 'string') return undefined;
+  // A stream sends one mime type string over and over: parse it once.
+  if (mimeType === lastMime) return lastCanonical;
+  const canonical = parseRealtimeMime(mimeType);
+  if (canonical !== undefined) {
+    lastMime = mimeType;
+    lastCanonical = canonical;
+  }
+  return canonical;
+}
+
+let lastMime: string | undefined;
+let lastCanonical: string | undefined;
+
+function parseRealtimeMime(mimeType: string): string | undefined {
   const [essence = '', ...parameters] = mimeType
     .toLowerCase()
     .split(';')

@@ -19,6 +19,7 @@ export type LiveRequest =
 export class LiveRequestQueue {
   private readonly queue = new AsyncQueue<LiveRequest>();
   private consumer: object | undefined;
+  private listener: (() => void) | undefined;
 
   /** True once `close()` was called. */
   get isClosed(): boolean {
@@ -37,6 +38,7 @@ export class LiveRequestQueue {
   sendContent(content: Content): void {
     this.assertOpen();
     this.queue.push({ kind: 'content', content: validateContent(content) });
+    this.listener?.();
   }
 
   /**
@@ -47,23 +49,27 @@ export class LiveRequestQueue {
   sendRealtime(blob: Blob): void {
     this.assertOpen();
     this.queue.push({ kind: 'realtime', blob: validateRealtimeBlob(blob) });
+    this.listener?.();
   }
 
   /** Marks the start of user activity (only meaningful with automatic activity detection off). */
   sendActivityStart(): void {
     this.assertOpen();
     this.queue.push({ kind: 'activityStart' });
+    this.listener?.();
   }
 
   /** Marks the end of user activity (only meaningful with automatic activity detection off). */
   sendActivityEnd(): void {
     this.assertOpen();
     this.queue.push({ kind: 'activityEnd' });
+    this.listener?.();
   }
 
   /** No more input: the run delivers what was sent, finishes work in flight and ends. Idempotent. */
   close(): void {
     this.queue.close();
+    this.listener?.();
   }
 
   /**
@@ -72,6 +78,19 @@ export class LiveRequestQueue {
    */
   get(signal?: AbortSignal): Promise<Taken<LiveRequest>> {
     return this.queue.take(signal);
+  }
+
+  /** Takes the next request if one is queued, without waiting (the runner's input pump). */
+  tryGet(): LiveRequest | undefined {
+    return this.queue.tryTake();
+  }
+
+  /**
+   * Runner side: called synchronously after every send and on `close()`, so the input pump
+   * forwards a chunk in the caller's call instead of waking up through promises per chunk.
+   */
+  listen(listener: (() => void) | undefined): void {
+    this.listener = listener;
   }
 
   /** Claims the queue for one run; a second concurrent claim is a caller bug. */

@@ -16,59 +16,59 @@ export interface RecordingResult {
 /**
  * Feeds an `AudioRecorder` off the latency path. Each `record` / `flush` call is made at once,
  * when the chunk or the turn signal arrives (the recorder takes the chunk and its arrival time
- * synchronously, so a slow artifact write never delays later chunks on the shared timeline);
- * only the collection of their results is chained, in call order. Events returned by `record`
- * and failures of either call are held and surfaced with the next flush, through `onFlushed`,
- * which is called inside the chain: once `settled()` resolves, every flush made before it has
- * been delivered.
+ * synchronously, so a slow artifact write never delays later chunks on the shared timeline).
+ * Results are collected per flush, not per chunk: the records since the last flush and the flush
+ * itself form one batch, whose events (records' first, then the flush's) and failures go to
+ * `onFlushed` once all of them settled, batches in call order. Once `settled()` resolves,
+ * every flush made before it has been delivered.
  */
 export class AudioRecording {
   private readonly recorder: AudioRecorder;
-  private readonly scope: () => AudioRecordingScope;
+  private readonly scopeFor: (agentName: string) => AudioRecordingScope;
+  private readonly agentName: () => string;
   private readonly onFlushed: (result: RecordingResult) => void;
+  /** Built again only when the agent changes: every chunk of a turn shares one scope object. */
+  private scope: AudioRecordingScope;
+  private batch = new RecordingBatch();
   private tail: Promise<void> = Promise.resolve();
-  private held: RecordingResult = { events: [], errors: [] };
 
   constructor(options: {
     recorder: AudioRecorder;
-    scope: () => AudioRecordingScope;
+    /** The scope of the agent speaking. */
+    scope: (agentName: string) => AudioRecordingScope;
+    agentName: () => string;
     onFlushed: (result: RecordingResult) => void;
   }) {
     this.recorder = options.recorder;
-    this.scope = options.scope;
+    this.scopeFor = options.scope;
+    this.agentName = options.agentName;
     this.onFlushed = options.onFlushed;
+    this.scope = options.scope(options.agentName());
   }
 
   record(direction: AudioDirection, blob: Blob): void {
-    const recorded = settle(() => this.recorder.record(this.scope(), direction, blob));
-    this.enqueue(async () => {
-      this.held.events.push(...unwrap(await recorded));
-    });
+    this.batch.add(start(() => this.recorder.record(this.currentScope(), direction, blob)));
   }
 
   /** Records the model audio parts of an event. */
   recordModelAudio(event: Event): void {
-    for (const part of event.content?.parts ?? []) {
-      if (part.inlineData?.mimeType?.toLowerCase().startsWith('audio/'))
-        this.record('output', part.inlineData);
+    const parts = event.content?.parts;
+    if (parts === undefined) return;
+    for (const part of parts) {
+      const mimeType = part.inlineData?.mimeType;
+      if (mimeType?.startsWith('audio/') || mimeType?.toLowerCase().startsWith('audio/'))
+        this.record('output', part.inlineData as Blob);
     }
   }
 
   flush(reason: AudioFlushReason): void {
-    const flushed = settle(() => this.recorder.flush(this.scope(), reason));
-    this.enqueue(async () => {
-      try {
-        this.held.events.push(...unwrap(await flushed));
-      } catch (error) {
-        this.held.errors.push(error);
-      }
-      const result = this.held;
-      this.held = { events: [], errors: [] };
-      this.onFlushed(result);
-    });
+    const batch = this.batch;
+    this.batch = new RecordingBatch();
+    const done = batch.close(start(() => this.recorder.flush(this.currentScope(), reason)));
+    this.tail = this.tail.then(async () => this.onFlushed(await done));
   }
 
-  /** Resolves when every call queued so far is done. Never rejects. */
+  /** Resolves when every flush made so far was delivered. Never rejects. */
   settled(): Promise<void> {
     return this.tail;
   }
@@ -86,34 +86,70 @@ export class AudioRecording {
     }
   }
 
-  private enqueue(call: () => Promise<void>): void {
-    this.tail = this.tail.then(async () => {
-      try {
-        await call();
-      } catch (error) {
-        this.held.errors.push(error);
-      }
-    });
+  private currentScope(): AudioRecordingScope {
+    const agentName = this.agentName();
+    if (agentName !== this.scope.agentName) this.scope = this.scopeFor(agentName);
+    return this.scope;
   }
 }
 
-type Settled<T> = { value: T } | { error: unknown };
+/** The records since one flush and that flush: settles once every one of them did. */
+class RecordingBatch {
+  private readonly events: Event[] = [];
+  private readonly errors: unknown[] = [];
+  private flushEvents: Event[] = [];
+  private outstanding = 0;
+  private closed = false;
+  private onDone: ((result: RecordingResult) => void) | undefined;
 
-/** Starts a recorder call now; a rejection is captured at once, so it is never unhandled. */
-function settle<T>(call: () => Promise<T>): Promise<Settled<T>> {
-  try {
-    return call().then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
+  add(result: Promise<Event[]>): void {
+    this.outstanding += 1;
+    result.then(
+      (events) => {
+        if (Array.isArray(events) && events.length > 0) this.events.push(...events);
+        this.settleOne();
+      },
+      (error: unknown) => {
+        this.errors.push(error);
+        this.settleOne();
+      },
     );
-  } catch (error) {
-    return Promise.resolve({ error });
+  }
+
+  /** The flush ends the batch; resolves with everything it collected. Never rejects. */
+  close(flushed: Promise<Event[]>): Promise<RecordingResult> {
+    this.closed = true;
+    const done = new Promise<RecordingResult>((resolve) => {
+      this.onDone = resolve;
+    });
+    this.outstanding += 1;
+    flushed.then(
+      (events) => {
+        if (Array.isArray(events)) this.flushEvents = events;
+        this.settleOne();
+      },
+      (error: unknown) => {
+        this.errors.push(error);
+        this.settleOne();
+      },
+    );
+    return done;
+  }
+
+  private settleOne(): void {
+    this.outstanding -= 1;
+    if (!this.closed || this.outstanding > 0) return;
+    this.onDone?.({ events: [...this.events, ...this.flushEvents], errors: this.errors });
   }
 }
 
-function unwrap<T>(settled: Settled<T>): T {
-  if ('error' in settled) throw settled.error;
-  return settled.value;
+/** Calls the recorder now; a synchronous throw becomes a rejection (collected like any other). */
+function start(call: () => Promise<Event[]>): Promise<Event[]> {
+  try {
+    return Promise.resolve(call());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** The recording of one run: only when it has a recorder and `runConfig.saveLiveAudio` is on. */
@@ -130,12 +166,12 @@ export function recordingFor(
 ): AudioRecording | undefined {
   const { audioRecorder, runConfig, appName, session, invocationId } = options;
   if (!audioRecorder || !runConfig.saveLiveAudio) return undefined;
-  const scope = () => ({
+  const scope = (name: string) => ({
     appName,
     userId: session.userId,
     sessionId: session.id,
     invocationId,
-    agentName: agentName(),
+    agentName: name,
   });
-  return new AudioRecording({ recorder: audioRecorder, scope, onFlushed });
+  return new AudioRecording({ recorder: audioRecorder, scope, agentName, onFlushed });
 }

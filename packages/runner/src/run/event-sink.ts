@@ -11,6 +11,7 @@ import {
 import type { LiveServerSessionResumptionUpdate } from '@google/genai';
 import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
 import { AsyncQueue } from './async-queue.js';
+import { trimSessionEvents } from './session-window.js';
 
 /** An append that failed: the run ends, and the event it was for is not yielded. */
 export class PersistFailure extends Error {
@@ -142,6 +143,7 @@ export class EventSink {
     } catch (error) {
       throw new PersistFailure(error);
     }
+    trimSessionEvents(this.session);
     this.output.push(event);
   }
 }

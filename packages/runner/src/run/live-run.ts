@@ -23,7 +23,7 @@ import { AsyncQueue } from './async-queue.js';
 import { type AudioRecording, type RecordingResult, recordingFor } from './audio-recording.js';
 import { EventSink, messageOf } from './event-sink.js';
 import type { LiveRunOptions } from './live-run-options.js';
-import { LiveMessageMapper } from './message-mapper.js';
+import { LiveMessageMapper, type MappedEvent } from './message-mapper.js';
 import { endRun } from './run-ending.js';
 import { isSetupOnly, type RunSignal, recordStoppedCalls } from './run-signal.js';
 import { RunTranscript } from './run-transcript.js';
@@ -150,7 +150,10 @@ export class LiveRun {
           if (taken.done) break;
           signal = taken.value;
         }
-        if (this.stopRequested || (await this.handle(signal))) break;
+        if (this.stopRequested) break;
+        // Most signals (model audio) are handled without a promise: await only when one came back.
+        const handled = this.handle(signal);
+        if (handled === true || (handled !== false && (await handled))) break;
       }
     } catch (error) {
       failure = error;
@@ -158,14 +161,19 @@ export class LiveRun {
     await this.shutdown(failure);
   }
 
-  /** Handles one signal; true when the run has finished normally. */
-  private async handle(signal: RunSignal): Promise<boolean> {
+  /** Handles one signal; true when the run has finished normally (a promise only when it waited). */
+  private handle(signal: RunSignal): boolean | Promise<boolean> {
+    if (signal.kind !== 'message') return this.handleOther(signal);
+    if (signal.connection >= this.acceptFrom) {
+      if (signal.connection === this.connectionId && !isSetupOnly(signal.message)) this.opener.proven();
+      const handling = this.handleMessage(signal.message, signal.connection === this.connectionId);
+      if (handling !== undefined) return handling.then(() => this.hasFinished());
+    }
+    return this.hasFinished();
+  }
+
+  private async handleOther(signal: Exclude<RunSignal, { kind: 'message' }>): Promise<boolean> {
     switch (signal.kind) {
-      case 'message':
-        if (signal.connection < this.acceptFrom) break;
-        if (signal.connection === this.connectionId && !isSetupOnly(signal.message)) this.opener.proven();
-        await this.handleMessage(signal.message, signal.connection === this.connectionId);
-        break;
       case 'protocolError':
         if (signal.connection === this.connectionId) throw signal.error;
         break;
@@ -194,16 +202,32 @@ export class LiveRun {
       case 'wake':
         break;
     }
+    return this.hasFinished();
+  }
+
+  private hasFinished(): boolean {
     // Closing the queue ends the run once running tools are done; the server is not awaited.
     // Pending recorder flushes are awaited by the end of the run, within its time limit.
     const inputDone = this.inputClosed || (this.connectionGone && this.options.queue.isClosed);
     return inputDone && this.tools.inFlight === 0;
   }
 
-  private async handleMessage(message: LiveModelMessage, fromCurrent: boolean): Promise<void> {
+  /** Undefined when nothing had to be awaited (no append, no reconnect): the common case. */
+  private handleMessage(message: LiveModelMessage, fromCurrent: boolean): Promise<void> | undefined {
     const mapped = this.mapper.map(message);
     if (mapped.cancelledCallIds.length > 0) this.tools.cancel(mapped.cancelledCallIds);
-    for (const { event, boundary, toolCalls } of mapped.events) {
+    return this.emitMapped(mapped.events, 0, message, fromCurrent);
+  }
+
+  /** Emits `events` from `from` on, in order, waiting only where an event is appended. */
+  private emitMapped(
+    events: MappedEvent[],
+    from: number,
+    message: LiveModelMessage,
+    fromCurrent: boolean,
+  ): Promise<void> | undefined {
+    for (let index = from; index < events.length; index++) {
+      const { event, boundary, toolCalls } = events[index] as MappedEvent;
       // A handle from a connection already replaced would roll back what the new one did.
       const update = event.liveSessionResumptionUpdate;
       if (update && fromCurrent && this.sink.noteResumptionUpdate(update)) {
@@ -218,15 +242,21 @@ export class LiveRun {
       }
       this.recording?.recordModelAudio(event);
       const appending = this.sink.emit(event);
-      if (appending) await appending;
+      if (appending) {
+        return appending.then(() => {
+          if (boundary) this.flushRecording(boundary);
+          return this.emitMapped(events, index + 1, message, fromCurrent);
+        });
+      }
       if (boundary) this.flushRecording(boundary);
     }
-    if (!fromCurrent) return;
+    if (!fromCurrent) return undefined;
     // goAway: move to a new connection at once; without a handle yet, as soon as one arrives.
     if (message.goAway) this.goAwayPending = true;
     if (this.goAwayPending && this.sink.resumptionHandle !== undefined && this.mayReconnect()) {
-      await this.replaceConnection();
+      return this.replaceConnection();
     }
+    return undefined;
   }
 
   private async handleClose(info: LiveCloseInfo): Promise<void> {

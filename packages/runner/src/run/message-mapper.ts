@@ -12,6 +12,9 @@ import {
 /** `customMetadata` key set to true on a final cut at the turn-text bound. */
 export const TRUNCATED_METADATA_KEY = 'earshot:truncated';
 
+/** Shared by every message without cancellations (never mutated). */
+const NO_IDS: string[] = [];
+
 /** One event to emit, plus what the runner must do right after emitting it. */
 export interface MappedEvent {
   event: Event;
@@ -75,7 +78,7 @@ export class LiveMessageMapper {
       const update = message.sessionResumptionUpdate;
       events.push({ event: this.agentEvent({ liveSessionResumptionUpdate: update }) });
     }
-    return { events, cancelledCallIds: message.toolCallCancellation?.ids ?? [] };
+    return { events, cancelledCallIds: message.toolCallCancellation?.ids ?? NO_IDS };
   }
 
   /**
@@ -92,7 +95,8 @@ export class LiveMessageMapper {
 
   private mapServerContent(content: LiveServerContent, events: MappedEvent[]): void {
     if (content.inputTranscription) this.mapTranscription('input', content.inputTranscription, events);
-    for (const part of content.modelTurn?.parts ?? []) this.mapPart(part, content.modelTurn?.role, events);
+    const parts = content.modelTurn?.parts;
+    if (parts) for (const part of parts) this.mapPart(part, content.modelTurn?.role, events);
     if (content.outputTranscription) this.mapTranscription('output', content.outputTranscription, events);
     const boundary = boundaryOf(content);
     if (!boundary) return;

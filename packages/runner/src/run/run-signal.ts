@@ -23,7 +23,9 @@ export type RunSignal =
 export const STOPPED_TOOLS_SETTLE_MS = 1_000;
 
 export function isSetupOnly(message: LiveModelMessage): boolean {
-  return Object.keys(message).every((key) => key === 'setupComplete');
+  // Per message: a loop over the keys instead of an array of them.
+  for (const key in message) if (Object.hasOwn(message, key) && key !== 'setupComplete') return false;
+  return true;
 }
 
 /**

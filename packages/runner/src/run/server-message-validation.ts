@@ -20,20 +20,39 @@ function shapeOf(value: unknown): Shape | 'other' {
 function expect(path: string, value: unknown, shape: Shape, optional = true): void {
   // Absent or null (protobuf JSON may spell "unset" either way) is fine for an optional field.
   if ((value === undefined || value === null) && optional) return;
-  if (shapeOf(value) !== shape) {
-    throw new LiveProtocolError(
-      `malformed server message: ${path} must be ${shape === 'array' ? 'an' : 'a'} ${shape}`,
-    );
-  }
+  if (shapeOf(value) !== shape) malformed(path, shape);
+}
+
+/**
+ * `expect` for a field of an array element: the path (`parts[3].text`) is built only when the
+ * check fails, so a message with parts costs no string per part.
+ */
+function expectAt(
+  base: string,
+  index: number,
+  key: string,
+  value: unknown,
+  shape: Shape,
+  optional = true,
+): void {
+  if ((value === undefined || value === null) && optional) return;
+  if (shapeOf(value) !== shape) malformed(`${base}${index < 0 ? '' : `[${index}]`}${key}`, shape);
+}
+
+function malformed(path: string, shape: Shape): never {
+  throw new LiveProtocolError(
+    `malformed server message: ${path} must be ${shape === 'array' ? 'an' : 'a'} ${shape}`,
+  );
 }
 
 const field = (value: unknown, key: string): unknown =>
   value !== null && typeof value === 'object' ? Reflect.get(value, key) : undefined;
 
 function checkTranscription(path: string, value: unknown): void {
+  if (value === undefined || value === null) return;
   expect(path, value, 'object');
-  expect(`${path}.text`, field(value, 'text'), 'string');
-  expect(`${path}.finished`, field(value, 'finished'), 'boolean');
+  expectAt(path, -1, '.text', field(value, 'text'), 'string');
+  expectAt(path, -1, '.finished', field(value, 'finished'), 'boolean');
 }
 
 function checkServerContent(content: unknown): void {
@@ -44,21 +63,22 @@ function checkServerContent(content: unknown): void {
   const parts = field(modelTurn, 'parts');
   expect('serverContent.modelTurn.parts', parts, 'array');
   if (Array.isArray(parts)) {
-    parts.forEach((part: unknown, index) => {
-      const path = `serverContent.modelTurn.parts[${index}]`;
-      expect(path, part, 'object', false);
-      expect(`${path}.text`, field(part, 'text'), 'string');
+    const path = 'serverContent.modelTurn.parts';
+    for (let index = 0; index < parts.length; index++) {
+      const part: unknown = parts[index];
+      expectAt(path, index, '', part, 'object', false);
+      expectAt(path, index, '.text', field(part, 'text'), 'string');
       const inlineData = field(part, 'inlineData');
-      expect(`${path}.inlineData`, inlineData, 'object');
+      expectAt(path, index, '.inlineData', inlineData, 'object');
       if (inlineData !== undefined && inlineData !== null)
-        expect(`${path}.inlineData.data`, field(inlineData, 'data'), 'string', false);
-    });
+        expectAt(path, index, '.inlineData.data', field(inlineData, 'data'), 'string', false);
+    }
   }
   checkTranscription('serverContent.inputTranscription', field(content, 'inputTranscription'));
   checkTranscription('serverContent.outputTranscription', field(content, 'outputTranscription'));
-  for (const flag of ['turnComplete', 'interrupted', 'generationComplete']) {
-    expect(`serverContent.${flag}`, field(content, flag), 'boolean');
-  }
+  expect('serverContent.turnComplete', field(content, 'turnComplete'), 'boolean');
+  expect('serverContent.interrupted', field(content, 'interrupted'), 'boolean');
+  expect('serverContent.generationComplete', field(content, 'generationComplete'), 'boolean');
 }
 
 function checkToolCall(toolCall: unknown): void {
@@ -92,7 +112,9 @@ export function assertWellFormedMessage(message: LiveModelMessage): void {
   expect('usageMetadata', message.usageMetadata, 'object');
   const update = message.sessionResumptionUpdate;
   expect('sessionResumptionUpdate', update, 'object');
-  expect('sessionResumptionUpdate.newHandle', field(update, 'newHandle'), 'string');
-  expect('sessionResumptionUpdate.resumable', field(update, 'resumable'), 'boolean');
+  if (update !== undefined && update !== null) {
+    expect('sessionResumptionUpdate.newHandle', field(update, 'newHandle'), 'string');
+    expect('sessionResumptionUpdate.resumable', field(update, 'resumable'), 'boolean');
+  }
   expect('goAway', message.goAway, 'object');
 }
