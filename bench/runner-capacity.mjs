@@ -9,7 +9,7 @@
 // Prints ratios to raw (capacity, CPU per session, heap and RSS per session); absolute numbers from
 // a loaded machine are not comparable between runs. Build first (`pnpm build`).
 // Usage: node runner-capacity.mjs [--rounds R] [--seconds S] [--configs raw,memory,redis,recording]
-//        [--start N] [--memSessions M] [--memSeconds S] [--p99 MS]
+//        [--start N] [--memSessions M] [--memSeconds S] [--metric p99|p50] [--limit MS]
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -210,7 +210,9 @@ async function runnerRole() {
       samples: latencies.length,
       delivered: latencies.length / expected,
       cpu: (cpu.user + cpu.system) / 1000 / wall,
-      heap: memory.heapUsed - storedArtifactChars - heapBase,
+      // Heap once every session is live (after the warm-up), and its growth while measuring.
+      heap: heapStart - heapBase,
+      heapEnd: memory.heapUsed - storedArtifactChars - heapBase,
       heapGrowthPerMin: ((memory.heapUsed - storedArtifactChars - heapStart) * 60_000) / wall,
       rss: memory.rss - rssBase,
     })}\n`,
@@ -224,13 +226,20 @@ async function runnerRole() {
 async function mainRole() {
   const rounds = Number(args.get('rounds') ?? 1);
   const seconds = Number(args.get('seconds') ?? 8);
-  const limitMs = Number(args.get('p99') ?? 20);
+  // `--metric p50 --limit 5` when neighbours' load makes p99 scheduling noise (p50 then marks the knee).
+  const metric = args.get('metric') ?? 'p99';
+  const limitMs = Number(args.get('limit') ?? 20);
   const configs = (args.get('configs') ?? 'raw,memory,redis,recording').split(',');
-  const start = Number(args.get('start') ?? 50);
+  const start = Number(args.get('start') ?? 25);
   const memSessions = Number(args.get('memSessions') ?? 100);
   const memSeconds = Number(args.get('memSeconds') ?? 30);
   const { startRedisServer } = await import('@earshot/testing');
   const redis = configs.includes('redis') ? await startRedisServer() : undefined;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      void (redis?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    });
+  }
   const script = fileURLToPath(import.meta.url);
   const results = Object.fromEntries(configs.map((c) => [c, { capacity: [], mem: [] }]));
 
@@ -270,7 +279,8 @@ async function mainRole() {
 
   /** Doubles while p99 holds, then bisects twice between the last pass and the first fail. */
   async function capacity(config) {
-    const passes = (r) => r.p99 <= limitMs && r.delivered >= 0.9;
+    // The server's timers slip on a loaded machine (fewer frames sent): delivery is reported, not judged.
+    const passes = (r) => r[metric] <= limitMs;
     let low = 0;
     let high;
     for (let n = start; high === undefined; n *= 2) {
@@ -300,7 +310,9 @@ async function mainRole() {
 
   try {
     for (let round = 0; round < rounds; round++) {
-      console.log(`round ${round + 1}/${rounds}: capacity at p99 <= ${limitMs} ms (${seconds} s per step)`);
+      console.log(
+        `round ${round + 1}/${rounds}: capacity at ${metric} <= ${limitMs} ms (${seconds} s per step)`,
+      );
       for (const config of configs) results[config].capacity.push(await capacity(config));
       console.log(
         `round ${round + 1}/${rounds}: ${memSessions} sessions for ${memSeconds} s (CPU, heap, RSS)`,
@@ -332,7 +344,7 @@ async function mainRole() {
     const growth = median(perRound((m) => m.heapGrowthPerMin / memSessions));
     const target = targets[config] === undefined ? '' : `; target >= ${targets[config]}`;
     console.log(
-      `  ${config.padEnd(9)} sessions at p99<=${limitMs} ms: ${cap} (rounds ${caps.join(', ')})  ÷ raw ${capRatio.toFixed(2)}${target}`,
+      `  ${config.padEnd(9)} sessions at ${metric}<=${limitMs} ms: ${cap} (rounds ${caps.join(', ')})  ÷ raw ${capRatio.toFixed(2)}${target}`,
     );
     console.log(
       `  ${''.padEnd(9)} at ${memSessions} sessions: CPU ÷ raw ${cpuRatio.toFixed(2)}, heap/session ${kb(heapPer)} (÷ raw ${heapRatio.toFixed(2)}; target <= 1.5), ` +

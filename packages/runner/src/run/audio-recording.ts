@@ -95,18 +95,21 @@ export class AudioRecording {
 
 /** The records since one flush and that flush: settles once every one of them did. */
 class RecordingBatch {
-  private readonly events: Event[] = [];
+  /** Non-empty record results (rare: a segment a limit closed) with their call order. */
+  private readonly recorded: Array<{ order: number; events: Event[] }> = [];
   private readonly errors: unknown[] = [];
   private flushEvents: Event[] = [];
+  private added = 0;
   private outstanding = 0;
   private closed = false;
   private onDone: ((result: RecordingResult) => void) | undefined;
 
   add(result: Promise<Event[]>): void {
+    const order = this.added++;
     this.outstanding += 1;
     result.then(
       (events) => {
-        if (Array.isArray(events) && events.length > 0) this.events.push(...events);
+        if (Array.isArray(events) && events.length > 0) this.recorded.push({ order, events });
         this.settleOne();
       },
       (error: unknown) => {
@@ -139,7 +142,10 @@ class RecordingBatch {
   private settleOne(): void {
     this.outstanding -= 1;
     if (!this.closed || this.outstanding > 0) return;
-    this.onDone?.({ events: [...this.events, ...this.flushEvents], errors: this.errors });
+    // In call order, whatever order a recorder settled them in.
+    const events = this.recorded.sort((x, y) => x.order - y.order).flatMap((r) => r.events);
+    events.push(...this.flushEvents);
+    this.onDone?.({ events, errors: this.errors });
   }
 }
 
