@@ -239,15 +239,23 @@ async function main() {
         (request, socket, head) => bridge.handleUpgrade(request, socket, head) || socket.destroy(),
       );
       await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
-      const child = fork(new URL(import.meta.url), [
-        '--client',
-        `ws://127.0.0.1:${http.address().port}/live?x=1`,
-        '--sessions',
-        String(SESSIONS),
-        '--seconds',
-        String(SECONDS),
-      ]);
-      debug('clients forked');
+      const url = `ws://127.0.0.1:${http.address().port}/live?x=1`;
+      let child;
+      if (CLIENTS_IN_CHILD) {
+        const options = [
+          '--sessions',
+          String(SESSIONS),
+          '--seconds',
+          String(SECONDS),
+          '--warmup',
+          String(WARMUP_S),
+        ];
+        child = fork(new URL(import.meta.url), ['--client', url, ...options]);
+      } else {
+        child = new EventEmitter();
+        void driveClients(url, (message) => child.emit('message', message));
+      }
+      debug('clients started');
       await fromChild(child, 'ready');
       await fromChild(child, 'measuring');
       debug('clients measuring');
