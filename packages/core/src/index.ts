@@ -53,6 +53,17 @@ export type {
 export { InMemoryArtifactService } from './services/in-memory-artifact-service.js';
 export { InMemorySessionService } from './services/in-memory-session-service.js';
 export {
+  compareCodePoints,
+  DEFAULT_PAGE_SIZE,
+  decodePageToken,
+  encodePageToken,
+  MAX_PAGE_SIZE,
+  MAX_PAGE_TOKEN_LENGTH,
+  type PageRequest,
+  type ValidPageRequest,
+  validatePageRequest,
+} from './services/paging.js';
+export {
   validateAppendRequest,
   validateArtifactRequest,
   validateArtifactScope,
@@ -63,6 +74,12 @@ export {
   validateState,
   validateUserKey,
 } from './services/request-validation.js';
+export {
+  compareListedSessions,
+  decodeSessionPageToken,
+  encodeSessionPageToken,
+  type SessionCursor,
+} from './services/session-listing.js';
 export type {
   AppendEventRequest,
   CreateSessionRequest,

@@ -9,7 +9,9 @@ import {
   type GetSessionRequest,
   InMemoryArtifactService,
   InMemorySessionService,
+  type ListSessionsRequest,
   type LoadArtifactRequest,
+  type PageRequest,
   type Part,
   type SaveArtifactRequest,
   type Session,
@@ -52,6 +54,21 @@ class ExclusiveAfterTimestampSessionService extends InMemorySessionService {
     const after = request.config?.afterTimestamp;
     const config = after === undefined ? request.config : { ...request.config, afterTimestamp: after + 1 };
     return super.getSession({ ...request, config });
+  }
+}
+
+/** Pages by slicing an offset, with the offset off by one: each page after the first skips a session. */
+class OffByOnePagingSessionService extends InMemorySessionService {
+  override async listSessions(request: ListSessionsRequest, page?: PageRequest) {
+    const { sessions } = await super.listSessions(request);
+    if (!page) return { sessions };
+    const size = page.pageSize ?? 100;
+    const from = page.pageToken === undefined ? 0 : Number(page.pageToken) + 1;
+    const next = from + size;
+    return {
+      sessions: sessions.slice(from, next),
+      ...(next < sessions.length ? { nextPageToken: String(next) } : {}),
+    };
   }
 }
 
@@ -117,6 +134,13 @@ describe('the conformance suites catch broken backends', () => {
   it('the reference in-memory backends pass every check', async () => {
     expect(await failedChecks(sessionServiceChecks, () => new InMemorySessionService())).toEqual([]);
     expect(await failedChecks(artifactServiceChecks, () => new InMemoryArtifactService())).toEqual([]);
+  });
+
+  it('flags a session service whose pages skip a session', async () => {
+    const failed = await failedChecks(sessionServiceChecks, () => new OffByOnePagingSessionService());
+    expect(failed).toContain(
+      'listSessions pages: pages of pageSize, in the listing order, no session twice, last page has no token',
+    );
   });
 
   it('flags a session service whose reads share references with storage', async () => {

@@ -8,6 +8,7 @@ import {
 } from './check.js';
 import { sessionIsolationChecks, sessionLifecycleChecks } from './session-checks.js';
 import { sessionEventChecks } from './session-event-checks.js';
+import { sessionPagingChecks } from './session-paging-checks.js';
 import { sessionStateChecks } from './session-state-checks.js';
 
 export type { CheckOutcome, ConformanceCheck, ConformanceOptions, ServiceFactory } from './check.js';
@@ -20,6 +21,7 @@ export const sessionServiceChecks: readonly ConformanceCheck<SessionService>[] =
   ...sessionIsolationChecks,
   ...sessionStateChecks,
   ...sessionEventChecks,
+  ...sessionPagingChecks,
 ];
 
 /** Every semantic an `ArtifactService` must have, as named checks. */
