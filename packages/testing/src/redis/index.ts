@@ -1,1 +1,2 @@
+export * from './redis-cluster.js';
 export { type RedisServerHandle, type StartRedisServerOptions, startRedisServer } from './redis-server.js';

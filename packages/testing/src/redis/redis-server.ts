@@ -14,6 +14,8 @@ export interface StartRedisServerOptions {
   args?: string[];
   /** The binary; default `$REDIS_SERVER_BIN` or `redis-server` on the PATH. */
   bin?: string;
+  /** A fixed port (e.g. one whose cluster-bus port +10000 is free too). Default: a free one. */
+  port?: number;
 }
 
 export interface RedisServerHandle {
@@ -53,8 +55,8 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
 
   let port = 0;
   let child: ChildProcess | undefined;
-  for (let attempt = 0; attempt < 5 && !child; attempt++) {
-    port = await freePort();
+  for (let attempt = 0; attempt < (options.port === undefined ? 5 : 1) && !child; attempt++) {
+    port = options.port ?? (await freePort());
     child = await launch({ bin, args: args(port), port, dir });
   }
   if (!child) throw new Error(`redis-server did not start: ${logTail(dir)}`);
