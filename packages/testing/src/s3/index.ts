@@ -3,3 +3,9 @@ export {
   type S3ConditionalWriteGateOptions,
   startS3ConditionalWriteGate,
 } from './conditional-write-gate.js';
+export {
+  CEPH_RGW_BINARIES,
+  type CephRgwHandle,
+  type StartCephRgwOptions,
+  startCephRgw,
+} from './ceph-rgw.js';
