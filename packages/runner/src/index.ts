@@ -22,4 +22,11 @@ export {
   Runner,
   type RunnerOptions,
 } from './runner.js';
+export {
+  DEFAULT_STORAGE_OUTAGE,
+  STORAGE_DEGRADED,
+  STORAGE_RECOVERED,
+  StorageOutageError,
+  type StorageOutageOptions,
+} from './storage-outage.js';
 export type { ToolArtifacts, ToolContext, ToolState } from './tool-context.js';

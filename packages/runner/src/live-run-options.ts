@@ -10,6 +10,7 @@ import type { AgentTree } from './agent-tree.js';
 import type { LiveRequestQueue } from './live-request-queue.js';
 import type { LlmAgent } from './llm-agent.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
+import type { StorageOutagePolicy } from './storage-outage.js';
 
 /** What one `runLive` invocation is given by the Runner. */
 export interface LiveRunOptions {
@@ -31,4 +32,6 @@ export interface LiveRunOptions {
   connectTimeoutMs: number;
   reconnect: ReconnectPolicy;
   recorderFlushTimeoutMs: number;
+  /** Bounds for riding out a failing session store; undefined ends the run at the first failed append. */
+  storageOutage: StorageOutagePolicy | undefined;
 }

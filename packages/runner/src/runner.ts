@@ -19,6 +19,11 @@ import type { LiveRequestQueue } from './live-request-queue.js';
 import { LiveRun } from './live-run.js';
 import type { LlmAgent } from './llm-agent.js';
 import { type ReconnectOptions, type ReconnectPolicy, reconnectPolicy } from './reconnect-policy.js';
+import {
+  type StorageOutageOptions,
+  type StorageOutagePolicy,
+  storageOutagePolicy,
+} from './storage-outage.js';
 
 export interface RunnerOptions {
   appName: string;
@@ -38,6 +43,11 @@ export interface RunnerOptions {
   reconnect?: ReconnectOptions | false;
   /** How long the end of a run waits for the audio recorder's last flush. Default 30 s. */
   recorderFlushTimeoutMs?: number;
+  /**
+   * A failing session store does not end the run: unpersisted events are held (in order, within
+   * these bounds) and retried; see README "Storage outages". `false`: end at the first failed append.
+   */
+  storageOutage?: StorageOutageOptions | false;
 }
 
 export interface RunLiveRequest {
@@ -64,6 +74,7 @@ export class Runner {
   readonly connectTimeoutMs: number;
   readonly reconnect: ReconnectPolicy;
   readonly recorderFlushTimeoutMs: number;
+  readonly storageOutage: StorageOutagePolicy | undefined;
   private readonly tree: AgentTree;
 
   constructor(options: RunnerOptions) {
@@ -96,6 +107,7 @@ export class Runner {
       'recorderFlushTimeoutMs',
       options.recorderFlushTimeoutMs ?? DEFAULT_RECORDER_FLUSH_TIMEOUT_MS,
     );
+    this.storageOutage = storageOutagePolicy(options.storageOutage);
   }
 
   /**
@@ -132,6 +144,7 @@ export class Runner {
       connectTimeoutMs: this.connectTimeoutMs,
       reconnect: this.reconnect,
       recorderFlushTimeoutMs: this.recorderFlushTimeoutMs,
+      storageOutage: this.storageOutage,
     });
     run.start();
     try {

@@ -26,6 +26,7 @@ export interface ScriptedRunOptions {
   toolTimeoutMs?: number;
   reconnect?: RunnerOptions['reconnect'];
   recorderFlushTimeoutMs?: number;
+  storageOutage?: RunnerOptions['storageOutage'];
   /** Replaces the default single agent (its model must be `model`). */
   agent?: LlmAgent;
   /** Skip waiting for the connection (for connect-failure tests). */
@@ -61,6 +62,7 @@ export async function startScriptedRun(options: ScriptedRunOptions = {}): Promis
     toolTimeoutMs: options.toolTimeoutMs,
     reconnect: options.reconnect,
     recorderFlushTimeoutMs: options.recorderFlushTimeoutMs,
+    storageOutage: options.storageOutage,
   });
   const queue = new LiveRequestQueue();
   const run = collect(
