@@ -43,10 +43,24 @@ export {
   shouldPersist,
 } from './persistence-policy.js';
 export { createRunConfig, type RunConfig } from './run-config.js';
+export {
+  decodeArtifactKeysPageToken,
+  decodeVersionsPageToken,
+  describeArtifactPart,
+  encodeArtifactKeysPageToken,
+  encodeVersionsPageToken,
+  MAX_CUSTOM_METADATA_BYTES,
+  TEXT_ARTIFACT_MIME_TYPE,
+  validateCustomMetadata,
+} from './services/artifact-listing.js';
 export type {
   ArtifactRequest,
   ArtifactScope,
   ArtifactService,
+  ArtifactVersion,
+  ListArtifactKeysPage,
+  ListArtifactVersionsPage,
+  ListVersionsPage,
   LoadArtifactRequest,
   SaveArtifactRequest,
 } from './services/artifact-service.js';

@@ -20,7 +20,9 @@ describe('startCephRgw', () => {
       const started = Date.now();
       const error = await startCephRgw({ binDir: empty }).catch((e: Error) => e);
       expect(error).toBeInstanceOf(Error);
-      expect((error as Error).message).toMatch(/ceph-mon, ceph, ceph-osd, radosgw, radosgw-admin not found in/);
+      expect((error as Error).message).toMatch(
+        /ceph-mon, ceph, ceph-osd, radosgw, radosgw-admin not found in/,
+      );
       expect((error as Error).message).toContain('ceph-mon ceph-osd radosgw ceph-common');
       expect(Date.now() - started).toBeLessThan(1_000);
     } finally {

@@ -5,11 +5,14 @@
  */
 import {
   type AppendEventRequest,
+  type ArtifactRequest,
   type ArtifactScope,
   type GetSessionRequest,
   InMemoryArtifactService,
   InMemorySessionService,
+  type ListArtifactKeysPage,
   type ListSessionsRequest,
+  type ListVersionsPage,
   type LoadArtifactRequest,
   type PageRequest,
   type Part,
@@ -93,11 +96,20 @@ class JoinedKeyArtifactService extends InMemoryArtifactService {
     const part = versions[request.version ?? versions.length - 1];
     return part && structuredClone(part);
   }
-  override async listVersions(request: LoadArtifactRequest) {
+  override listVersions(request: ArtifactRequest): Promise<number[]>;
+  override listVersions(request: ArtifactRequest, page: PageRequest): Promise<ListVersionsPage>;
+  override async listVersions(request: ArtifactRequest, page?: PageRequest) {
     const req = validateArtifactRequest(request);
-    return (this.store.get(this.key(req, req.filename)) ?? []).map((_, i) => i);
+    const versions = (this.store.get(this.key(req, req.filename)) ?? []).map((_, i) => i);
+    return page === undefined ? versions : { versions }; // one page: this toy breaks scoping, not paging
   }
-  override async listArtifactKeys(request: ArtifactScope) {
+  override listArtifactKeys(request: ArtifactScope): Promise<string[]>;
+  override listArtifactKeys(request: ArtifactScope, page: PageRequest): Promise<ListArtifactKeysPage>;
+  override async listArtifactKeys(request: ArtifactScope, page?: PageRequest) {
+    const keys = await this.allKeys(request);
+    return page === undefined ? keys : { keys };
+  }
+  private async allKeys(request: ArtifactScope) {
     const { appName, userId, sessionId } = validateArtifactScope(request);
     const own = `${appName}/${userId}/${sessionId}/`;
     const shared = `${appName}/${userId}/user/`;
@@ -122,6 +134,23 @@ class UnvalidatedFilenameArtifactService extends InMemoryArtifactService {
   override saveArtifact(request: SaveArtifactRequest) {
     const safe = request.filename.replace(/\.\.|^\/|\/\/|\/$/g, '_') || '_';
     return this.inner.saveArtifact({ ...request, filename: safe });
+  }
+}
+
+/** Forgets the custom metadata a save passed. */
+class MetadataDroppingArtifactService extends InMemoryArtifactService {
+  override saveArtifact({ customMetadata: _, ...request }: SaveArtifactRequest) {
+    return super.saveArtifact(request);
+  }
+}
+
+/** Ignores the page token: every page is the first one. */
+class TokenIgnoringArtifactService extends InMemoryArtifactService {
+  override listArtifactKeys(request: ArtifactScope): Promise<string[]>;
+  override listArtifactKeys(request: ArtifactScope, page: PageRequest): Promise<ListArtifactKeysPage>;
+  override async listArtifactKeys(request: ArtifactScope, page?: PageRequest) {
+    if (page === undefined) return super.listArtifactKeys(request);
+    return super.listArtifactKeys(request, { pageSize: page.pageSize ?? 100 });
   }
 }
 
@@ -170,5 +199,19 @@ describe('the conformance suites catch broken backends', () => {
   it('flags an artifact service that rewrites bad filenames instead of rejecting them', async () => {
     const failed = await failedChecks(artifactServiceChecks, () => new UnvalidatedFilenameArtifactService());
     expect(failed).toContain('bad filenames, ids, versions and parts are INVALID_ARGUMENT and write nothing');
+  });
+
+  it('flags an artifact service that forgets customMetadata', async () => {
+    const failed = await failedChecks(artifactServiceChecks, () => new MetadataDroppingArtifactService());
+    expect(failed).toContain(
+      'listArtifactVersions reports mimeType, sizeBytes, createTime and customMetadata of every version',
+    );
+  });
+
+  it('flags an artifact service whose key pages ignore the token', async () => {
+    const failed = await failedChecks(artifactServiceChecks, () => new TokenIgnoringArtifactService());
+    expect(failed).toContain(
+      'listArtifactKeys pages: every name exactly once, at most pageSize a page, a token exactly when more follow',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import type { ArtifactService, SessionService } from '@earshot/core';
 import { artifactScopeChecks, artifactVersionChecks } from './artifact-checks.js';
+import { artifactListingChecks } from './artifact-listing-checks.js';
 import {
   type ConformanceCheck,
   type ConformanceOptions,
@@ -28,6 +29,7 @@ export const sessionServiceChecks: readonly ConformanceCheck<SessionService>[] =
 export const artifactServiceChecks: readonly ConformanceCheck<ArtifactService>[] = [
   ...artifactVersionChecks,
   ...artifactScopeChecks,
+  ...artifactListingChecks,
 ];
 
 /**
