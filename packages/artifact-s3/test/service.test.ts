@@ -2,12 +2,12 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvalidArgumentError } from '@earshot/core';
 import { describe, expect, it } from 'vitest';
 import { createS3ArtifactService, S3ArtifactService } from '../src/index.js';
-import { bytesPart, scope, useS3rver } from './helpers/fixture.js';
-import { BUCKET } from './helpers/s3rver.js';
+import { bytesPart, scope } from './helpers/fixture.js';
+import { BUCKET, useRgw } from './helpers/rgw.js';
 
-const s3 = useS3rver();
+const s3 = useRgw();
 
-describe('S3ArtifactService on s3rver', () => {
+describe('S3ArtifactService on Ceph RGW', () => {
   it('numbers versions 0, 1, 2 and loads the latest or a given one', async () => {
     const service = s3.service();
     const req = { ...scope, filename: 'notes.txt' };
