@@ -49,7 +49,10 @@ export interface RedisClusterHandle {
   cli(port: number, ...args: string[]): Promise<string>;
   /** Waits until every running node says `cluster_state:ok`, agrees on the masters, and every replica's link is up. */
   waitHealthy(options?: { timeoutMs?: number }): Promise<void>;
-  /** Moves `slots` slots from one master to another (`redis-cli --cluster reshard`), keys included. */
+  /**
+   * Moves `slots` slots from one master to another (`redis-cli --cluster reshard`), keys
+   * included, then waits until every running node sees the new slot map.
+   */
   reshard(options: { fromId: string; toId: string; slots: number }): Promise<void>;
   /** Stops every node (by pid) and removes the data directories. Idempotent. */
   stop(): Promise<void>;
@@ -152,6 +155,12 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
         ...['--cluster-from', fromId, '--cluster-to', toId, '--cluster-slots', String(slots)],
         '--cluster-yes',
       );
+      const deadline = Date.now() + 30_000;
+      while (!(await slotMapsAgree(running(), cli))) {
+        if (Date.now() > deadline)
+          throw new Error('cluster nodes still disagree on the slot map 30 s after resharding');
+        await sleep(100);
+      }
     },
     stop,
   };
@@ -183,6 +192,24 @@ async function healthProblem(
     }
   }
   return '';
+}
+
+/** True when every node reports the same masters owning the same slots (gossip has settled). */
+async function slotMapsAgree(
+  nodes: RedisServerHandle[],
+  cli: (port: number, ...args: string[]) => Promise<string>,
+): Promise<boolean> {
+  const maps = await Promise.all(
+    nodes.map(async (node) =>
+      JSON.stringify(
+        parseClusterNodes(await cli(node.port, 'cluster', 'nodes'))
+          .filter((n) => n.role === 'master' && n.slots.length > 0)
+          .map((n) => [n.id, n.slots])
+          .sort(),
+      ),
+    ),
+  );
+  return maps.every((map) => map === maps[0]);
 }
 
 /** Parses `CLUSTER NODES` output. */
