@@ -126,6 +126,8 @@ export class S3ArtifactService implements ArtifactService {
     const { artifact, customMetadata, ...req } = validateSaveArtifactRequest(request);
     const prefix = artifactPrefix({ prefix: this.prefix, ...req });
     assertFitsKeyLimit(prefix);
+    // Never rely on a condition the store ignores: the first save waits for the probe.
+    await this.traits.requireCreateOnly();
     // The save id tells our own write apart from a rival's when an SDK retry meets a 412.
     const saveId = randomUUID();
     const encoded = await encodePart({

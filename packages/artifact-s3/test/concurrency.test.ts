@@ -12,8 +12,8 @@ const rgw = useRgw();
 const client = (): S3Client => rgw.newClient();
 
 /**
- * Holds the first `count` PutObject calls until all of them have arrived, so every writer
- * has listed the same (empty) state before anyone writes: the worst-case race, every run.
+ * Holds the first `count` PutObject calls (not the probe's) until all have arrived, so every writer
+ * writes for the same first version at once: the worst-case race, every run.
  */
 function holdFirstPuts(c: S3Client, count: number): void {
   let arrived = 0;
@@ -64,7 +64,7 @@ async function race(service: ArtifactService, filename: string, writers: number)
 }
 
 describe('concurrent saves of one filename', () => {
-  it('20 writers that all listed an empty artifact get versions 0–19, none lost', async () => {
+  it('20 writers held until all race for the first version get versions 0–19, none lost', async () => {
     const c = client();
     holdFirstPuts(c, 20);
     const refused = count412s(c);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { StorageError } from '@earshot/core';
 import { describe, expect, it } from 'vitest';
 import { artifactPrefix, versionKey } from '../src/object-keys.js';
 import { encodePart } from '../src/part-codec.js';
@@ -108,4 +109,25 @@ describe('the version-0 shortcut', () => {
       }
     });
   }
+});
+
+describe('a store that ignores If-None-Match on PutObject (plain s3rver)', () => {
+  it('saveArtifact refuses with a StorageError that says why, and writes nothing', async () => {
+    const service = s3rver.service();
+    const error = await service
+      .saveArtifact({ ...scope, filename: 'f', artifact: { text: 'x' } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toMatch(/does not honour If-None-Match: \* on PutObject/);
+    expect(await service.listVersions({ ...scope, filename: 'f' })).toEqual([]);
+    // It keeps refusing (the answer is remembered, not re-probed per save).
+    await expect(service.saveArtifact({ ...scope, filename: 'g', artifact: { text: 'y' } })).rejects.toThrow(
+      /does not honour/,
+    );
+  });
+
+  it("conditionalWrites: 'assume' skips the probe (the caller vouches for the store)", async () => {
+    const service = s3rver.service({ conditionalWrites: 'assume' });
+    expect(await service.saveArtifact({ ...scope, filename: 'f', artifact: { text: 'x' } })).toBe(0);
+  });
 });
