@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createEvent } from '@earshot/core';
 import { RedisSessionService } from '@earshot/session-redis';
-import { startRedisCluster, startRedisServer } from '@earshot/testing';
+import { keysAndMemory, startRedisCluster, startRedisServer } from '@earshot/testing';
 import { Cluster, Redis } from 'ioredis';
 
 const APPENDS = { 1: 3_000, 64: 30_000 };
@@ -182,22 +182,6 @@ async function conversations(service, appName, users) {
   return opsPerSec * (TURNS_PER_USER + 1);
 }
 
-/** Keys under `prefix` on one node and the bytes MEMORY USAGE reports for them. */
-async function keysAndBytes(node, prefix) {
-  let keys = 0;
-  let bytes = 0;
-  let cursor = '0';
-  do {
-    const [next, batch] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    keys += batch.length;
-    const pipeline = node.pipeline();
-    for (const key of batch) pipeline.memory('USAGE', key);
-    for (const [, used] of (await pipeline.exec()) ?? []) bytes += Number(used ?? 0);
-  } while (cursor !== '0');
-  return { keys, bytes };
-}
-
 async function clusterSection(standalone) {
   const started = performance.now();
   const cluster = await startRedisCluster();
@@ -210,7 +194,7 @@ async function clusterSection(standalone) {
     const spreadSvc = new RedisSessionService({ redis: client, keyPrefix: 'spread:' });
     const clusterRate = await conversations(spreadSvc, 'big-app', SPREAD_USERS);
     const masters = client.nodes('master');
-    const per = await Promise.all(masters.map((node) => keysAndBytes(node, 'spread:')));
+    const per = await Promise.all(masters.map((node) => keysAndMemory(node, 'spread:')));
     const keys = per.reduce((n, p) => n + p.keys, 0);
     const bytes = per.reduce((n, p) => n + p.bytes, 0);
     console.log(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RedisClusterHandle, startRedisCluster } from '@earshot/testing';
+import { keysAndMemory, type RedisClusterHandle, startRedisCluster } from '@earshot/testing';
 import { Cluster, type Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { RedisSessionService, type RedisSessionServiceOptions } from '../src/index.js';
@@ -43,26 +43,8 @@ export function useRedisCluster() {
 }
 
 /** Keys under `prefix` held by each master, and the memory they use (SCAN + MEMORY USAGE). */
-export async function spreadOver(
-  masters: Redis[],
-  prefix: string,
-): Promise<{ keys: number; bytes: number }[]> {
-  return Promise.all(
-    masters.map(async (node) => {
-      let keys = 0;
-      let bytes = 0;
-      let cursor = '0';
-      do {
-        const [next, batch] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        keys += batch.length;
-        const pipeline = node.pipeline();
-        for (const key of batch) pipeline.memory('USAGE', key);
-        for (const [, used] of (await pipeline.exec()) ?? []) bytes += Number(used ?? 0);
-      } while (cursor !== '0');
-      return { keys, bytes };
-    }),
-  );
+export function spreadOver(masters: Redis[], prefix: string): Promise<{ keys: number; bytes: number }[]> {
+  return Promise.all(masters.map((node) => keysAndMemory(node, prefix)));
 }
 
 /** Waits until `slot` is served by a master other than the one on `port` (a failover happened). */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisClusterHandle, startRedisCluster } from '../src/index.js';
+import { isAlive } from '../src/redis/redis-cluster.js';
 
 let cluster: RedisClusterHandle;
 let startMs = 0;
@@ -12,15 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('startRedisCluster', () => {
   it('starts 3 masters sharing all 16384 slots and 3 replicas, one per master', async () => {
@@ -68,6 +60,6 @@ describe('startRedisCluster', () => {
     const pids = cluster.nodes.map((n) => n.pid);
     await cluster.stop();
     await cluster.stop();
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
   });
 });
