@@ -137,13 +137,16 @@ export class KeySchema {
   }
 }
 
+/** Reused by `orderKey` / `memberTime` (synchronous, so never shared by two calls at once). */
+const scratch = new DataView(new ArrayBuffer(8));
+
 /**
  * A fixed-width (16 hex digits) key that sorts byte-wise in the listing order: larger
  * `lastUpdateTime` first. IEEE 754 bits made order-preserving (sign bit flipped for positives,
  * all bits for negatives), then inverted for descending order.
  */
 export function orderKey(lastUpdateTime: number): string {
-  const view = new DataView(new ArrayBuffer(8));
+  const view = scratch;
   view.setFloat64(0, lastUpdateTime === 0 ? 0 : lastUpdateTime); // -0 and 0 are one time
   let hi = view.getUint32(0);
   let lo = view.getUint32(4);
@@ -176,7 +179,7 @@ export function memberTime(member: string): number {
     hi = ~hi >>> 0;
     lo = ~lo >>> 0;
   }
-  const view = new DataView(new ArrayBuffer(8));
+  const view = scratch;
   view.setUint32(0, hi);
   view.setUint32(4, lo);
   return view.getFloat64(0);
