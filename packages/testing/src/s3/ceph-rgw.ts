@@ -1,12 +1,22 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cephConfig } from './ceph-config.js';
-import { findBinaries, freePort, isRunning, run, spawnDaemon, stopDaemon, waitUntil } from './daemons.js';
+import {
+  findBinaries,
+  freePort,
+  isRunning,
+  releaseScratchDir,
+  run,
+  spawnDaemon,
+  stopDaemon,
+  trackScratchDir,
+  waitUntil,
+} from './daemons.js';
 
 /** Every binary the starter runs (Debian packages `ceph-mon ceph-osd radosgw ceph-common`). */
 export const CEPH_RGW_BINARIES = [
@@ -71,6 +81,7 @@ export async function startCephRgw(options: StartCephRgwOptions = {}): Promise<C
   const left = () => Math.max(1_000, deadline - Date.now());
 
   const dir = mkdtempSync(join(tmpdir(), 'earshot-ceph-'));
+  trackScratchDir(dir);
   for (const sub of ['run', 'log', 'rgw', 'mon.a']) mkdirSync(join(dir, sub));
   const conf = join(dir, 'ceph.conf');
   const [monPort, rgwPort] = [await freePort(), await freePort()];
@@ -195,7 +206,7 @@ export async function startCephRgw(options: StartCephRgwOptions = {}): Promise<C
 
 async function shutDown(daemons: readonly ChildProcess[], dir: string): Promise<void> {
   await Promise.all([...daemons].reverse().map((child) => stopDaemon(child, 'SIGKILL')));
-  rmSync(dir, { recursive: true, force: true });
+  releaseScratchDir(dir);
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -1,16 +1,28 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
 /**
  * The small process toolkit the Ceph starter needs: run a command to completion, keep
- * daemons it started in a registry (SIGKILLed if Node exits with them still running), find
- * binaries and free ports.
+ * daemons it started in a registry (SIGKILLed if Node exits with them still running, their
+ * scratch dirs removed), find binaries and free ports.
  */
 
 const live = new Set<ChildProcess>();
+const scratchDirs = new Set<string>();
 let exitHookInstalled = false;
+
+/** A temp dir removed when Node exits, unless `releaseScratchDir` removed it first. */
+export function trackScratchDir(dir: string): void {
+  installExitHook();
+  scratchDirs.add(dir);
+}
+
+export function releaseScratchDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  scratchDirs.delete(dir);
+}
 
 export function run(bin: string, args: string[], timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -94,5 +106,6 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const child of live) child.kill('SIGKILL');
+    for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
   });
 }
