@@ -4,7 +4,7 @@
 // sizes). The 20 MiB case is a multipart save (body in parts to its own object, then a small
 // create-only PutObject claims the version) against one raw 20 MiB PutObject.
 // Run: pnpm build && node s3-save.mjs
-import { randomBytes } from 'node:crypto';
+import crypto, { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3ArtifactService } from '@earshot/artifact-s3';
 import { startCephRgw } from '@earshot/testing';
@@ -37,6 +37,7 @@ try {
     const body = randomBytes(bytes);
     const artifact = { inlineData: { data: body.toString('base64'), mimeType: 'audio/wav' } };
     const raw = [];
+    const rawConditional = [];
     const save = [];
     const again = [];
     const warmup = 3;
@@ -57,6 +58,19 @@ try {
             }),
           ),
         ),
+        // What the store itself charges for a create-only write with metadata, without the service.
+        timed(rawConditional, () =>
+          client.send(
+            new PutObjectCommand({
+              Bucket: BUCKET,
+              Key: `cond/${label}/${i}`,
+              Body: body,
+              ContentType: 'audio/wav',
+              IfNoneMatch: '*',
+              Metadata: { 'earshot-save': crypto.randomUUID(), 'earshot-created': String(Date.now()) },
+            }),
+          ),
+        ),
         // A new file: one create-only PutObject (version-0 shortcut), or the multipart body + claim.
         timed(save, () => service.saveArtifact({ ...scope, filename: `save/${label}/${i}.wav`, artifact })),
         // Informational: a new version of an artifact this process already saved lists first.
@@ -68,13 +82,17 @@ try {
       if (i % 2) steps.reverse();
       for (const step of steps) await step();
     }
-    for (const xs of [raw, save, again]) xs.sort((a, b) => a - b);
+    for (const xs of [raw, rawConditional, save, again]) xs.sort((a, b) => a - b);
     const ratio = sum(raw) / sum(save);
     if (target) worst = Math.min(worst, ratio);
     console.log(
       `${label.padEnd(8)} raw PutObject p50 ${fmt(quantile(raw, 0.5))} p99 ${fmt(quantile(raw, 0.99))} | ` +
         `saveArtifact p50 ${fmt(quantile(save, 0.5))} p99 ${fmt(quantile(save, 0.99))} | ` +
         `ratio raw/save ${ratio.toFixed(2)}${target ? '' : ' (multipart, info)'} (n=${iterations})`,
+    );
+    console.log(
+      `${''.padEnd(8)} (info) raw create-only PutObject with metadata: p50 ${fmt(quantile(rawConditional, 0.5))} ` +
+        `p99 ${fmt(quantile(rawConditional, 0.99))} | ratio raw/conditional ${(sum(raw) / sum(rawConditional)).toFixed(2)}`,
     );
     console.log(
       `${''.padEnd(8)} (info) next version of an existing artifact: p50 ${fmt(quantile(again, 0.5))} ` +

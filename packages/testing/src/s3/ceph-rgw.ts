@@ -5,10 +5,10 @@ import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../free-port.js';
 import { cephConfig } from './ceph-config.js';
 import {
   findBinaries,
-  freePort,
   isRunning,
   releaseScratchDir,
   run,

@@ -1,12 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
 /**
  * The small process toolkit the Ceph starter needs: run a command to completion, keep
  * daemons it started in a registry (SIGKILLed if Node exits with them still running, their
- * scratch dirs removed), find binaries and free ports.
+ * scratch dirs removed), find binaries.
  */
 
 const live = new Set<ChildProcess>();
@@ -75,18 +74,6 @@ export function findBinaries(
     else found.set(name, path);
   }
   return { found, missing };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls `check` until it returns true; throws `describe()` after `timeoutMs`. */
