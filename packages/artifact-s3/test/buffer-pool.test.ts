@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BufferPool } from '../src/buffer-pool.js';
 import { scope } from './helpers/fixture.js';
-import { BUCKET, useRgw } from './helpers/rgw.js';
+import { useRgw } from './helpers/rgw.js';
 
 const MiB = 1024 * 1024;
 const s3 = useRgw();

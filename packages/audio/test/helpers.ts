@@ -3,11 +3,9 @@ import {
   type AudioRecordingScope,
   type Event,
   InMemoryArtifactService,
-  type LoadArtifactRequest,
   type SaveArtifactRequest,
   StorageError,
 } from '@earshot/core';
-import type { Part } from '@google/genai';
 import { parseArtifactUri, parseWav } from '../src/index.js';
 
 export const scope: AudioRecordingScope = {
