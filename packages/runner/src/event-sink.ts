@@ -203,7 +203,11 @@ export class EventSink {
     } catch (error) {
       const failure = new PersistFailure(error);
       if (!this.outage || this.outage.failure || !isOutage(failure.error)) throw failure;
-      this.outage.begin(event, failure.error); // yields STORAGE_DEGRADED, then retries
+      try {
+        this.outage.begin(event, failure.error); // yields STORAGE_DEGRADED, then retries
+      } catch (bound) {
+        throw new PersistFailure(bound); // this one event is already past a bound
+      }
     }
     this.output.push(event);
   }

@@ -140,6 +140,9 @@ describe('storage outages do not hang up', () => {
     conn.receive(frames.outputTranscription('x'.repeat(3000), true));
     const { error } = await run.done;
     expect((error as StorageOutageError).bound).toBe('maxBytes');
+    // Past the bound at once: like a plain failed append, the event is not yielded as if kept.
+    expect(run.events.map(kindOf)).toEqual([`error:${STORAGE_DEGRADED}`, 'error:STORAGE']);
+    expect(conn.isClosed).toBe(true);
   });
 
   it('ends with StorageOutageError after maxMs even when no further event comes', async () => {
