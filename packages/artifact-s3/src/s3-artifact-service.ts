@@ -58,17 +58,19 @@ export interface S3ArtifactServiceOptions {
   /** Create-only write attempts of one save under contention before a ConcurrencyError. Default 50. */
   maxSaveAttempts?: number;
   /**
-   * Whether the store honours `If-None-Match: *`. `'probe'` (default): find out once with a
-   * probe object. `'assume'`: trust it without a probe (AWS S3, MinIO, R2, GCS XML API).
-   * Either way every write is create-only; the answer only enables the version-0 shortcut.
+   * Whether the store honours `If-None-Match: *` on `PutObject`, the one condition version
+   * allocation relies on. `'probe'` (default): the first save finds out with a probe object and
+   * a store that ignores it is refused (`StorageError`). `'assume'`: trust it without a probe
+   * (AWS S3, Ceph RGW, MinIO, R2, GCS XML API).
    */
   conditionalWrites?: 'probe' | 'assume';
 }
 
 /**
- * `ArtifactService` on S3 (or any S3-compatible store with conditional writes): every
- * version is one immutable object, created with `If-None-Match: *`, so two writers can never
- * share or overwrite a version. See the package README for the layout and the guarantees.
+ * `ArtifactService` on S3 (or any S3-compatible store that honours `If-None-Match: *` on
+ * `PutObject`): every version is claimed by one create-only `PutObject` — the body itself, or
+ * for a multipart body a pointer to the body's own object — so two writers can never share or
+ * overwrite a version, at any size. See the package README for the layout and the guarantees.
  */
 export class S3ArtifactService implements ArtifactService {
   private readonly client: S3Client;

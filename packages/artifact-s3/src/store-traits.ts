@@ -10,10 +10,11 @@ interface Traits {
 }
 
 /**
- * What the service learns about the store once, in the background, to pick the version-0
- * shortcut: never on a store that ignores `If-None-Match` (the write could overwrite version
- * 0), checked where lifecycle rules may expire old versions, unchecked otherwise. Until the
- * answers are in, saves list first (always safe).
+ * What the service learns about the store once: whether it honours `If-None-Match` on
+ * `PutObject` (saves wait for that answer and are refused without it), and whether lifecycle
+ * rules may expire old versions, which picks the version-0 shortcut: checked where they may,
+ * unchecked otherwise, never where create-only writes do not hold. Until the answers are in,
+ * `shortcut()` says list first (always safe).
  */
 export class StoreTraits {
   private traits: Traits | undefined;
