@@ -35,8 +35,11 @@ export function useRedisCluster() {
     return c;
   }
 
+  let shared: Cluster | undefined;
+  /** A service over a fresh random key prefix, on one Cluster client shared by the file. */
   function service(extra: Partial<RedisSessionServiceOptions> = {}): RedisSessionService {
-    return new RedisSessionService({ redis: client(), keyPrefix: `c-${randomUUID()}:`, ...extra });
+    shared ??= client();
+    return new RedisSessionService({ redis: shared, keyPrefix: `c-${randomUUID()}:`, ...extra });
   }
 
   return { fixture, client, service };
