@@ -21,6 +21,7 @@ import {
   STORAGE_RECOVERED,
 } from '@earshot/runner';
 import type { FakeLiveServer } from '@earshot/testing';
+import { expect } from 'vitest';
 
 /**
  * Passes every call through to the real service and records which appends it acknowledged:
@@ -137,4 +138,28 @@ export function longestOutageMs(results: StreamResult[]): number {
     }
   }
   return longest;
+}
+
+/**
+ * The outage tests' common verdict: no run ended, every event a run kept is stored exactly
+ * once, in the order it was yielded. Returns how many acknowledged appends are missing.
+ */
+export async function checkStored(
+  service: SessionService,
+  appName: string,
+  results: StreamResult[],
+  recorder: AckRecorder,
+): Promise<number> {
+  let lost = 0;
+  for (const { userId, events, error } of results) {
+    expect(error, userId).toBeUndefined();
+    const stored = (await service.getSession({ appName, userId, sessionId: 's' }))?.events ?? [];
+    expect(
+      stored.map((e) => e.id),
+      userId,
+    ).toEqual(persistedOf(events).map((e) => e.id));
+    const storedIds = new Set(stored.map((e) => e.id));
+    lost += recorder.acked.get(userId)?.filter((id) => !storedIds.has(id)).length ?? 0;
+  }
+  return lost;
 }

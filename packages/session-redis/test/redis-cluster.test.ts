@@ -5,7 +5,7 @@ import { sessionServiceConformance } from '@earshot/testing/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurabilityError, type RedisSessionService } from '../src/index.js';
 import { spreadOver, useRedisCluster, waitForNewMaster } from './cluster-support.js';
-import { AckRecorder, longestOutageMs, noticesOf, persistedOf, startStreams } from './live-streams.js';
+import { AckRecorder, checkStored, longestOutageMs, noticesOf, startStreams } from './live-streams.js';
 import { event } from './support.js';
 
 /** One 6-node cluster (3 masters, 3 replicas) for the whole file; the failovers come last. */
@@ -169,16 +169,8 @@ async function failover(durability: boolean) {
   const healthy = acked();
   while (acked() < healthy + 200) await sleep(20);
   const results = await streams.stop();
-  let lost = 0;
-  for (const { userId, events, error } of results) {
-    expect(error, userId).toBeUndefined();
-    const stored = (await svc.getSession({ appName: 'voice', userId, sessionId: 's' }))!.events;
-    expect(
-      stored.map((e) => e.id),
-      userId,
-    ).toEqual(persistedOf(events).map((e) => e.id));
-    const storedIds = new Set(stored.map((e) => e.id));
-    lost += recorder.acked.get(userId)?.filter((id) => !storedIds.has(id)).length ?? 0;
+  const lost = await checkStored(svc, 'voice', results, recorder);
+  for (const { userId, events } of results) {
     const notices = noticesOf(events);
     expect(notices.filter((n) => n === 'STORAGE_DEGRADED').length, userId).toBe(
       notices.filter((n) => n === 'STORAGE_RECOVERED').length,
