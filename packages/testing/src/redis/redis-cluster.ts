@@ -79,23 +79,30 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    const ports = await freePortPairs(masters * (1 + replicas));
-    for (const port of ports) {
+    const ports: number[] = [];
+    // A port found free can be taken before the node binds it (other suites run too): pick another.
+    for (let failures = 0; ports.length < masters * (1 + replicas); ) {
+      const port = await freePortPair(ports);
       const dir = join(root, String(port));
       mkdirSync(dir, { recursive: true });
-      nodes.push(
-        await startRedisServer({
-          bin: options.bin,
-          port,
-          dir,
-          args: [
-            ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
-            ...['--cluster-node-timeout', String(options.nodeTimeoutMs ?? 3000)],
-            ...['--cluster-announce-ip', '127.0.0.1', '--protected-mode', 'no'],
-            ...(options.args ?? []),
-          ],
-        }),
-      );
+      try {
+        nodes.push(
+          await startRedisServer({
+            bin: options.bin,
+            port,
+            dir,
+            args: [
+              ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+              ...['--cluster-node-timeout', String(options.nodeTimeoutMs ?? 3000)],
+              ...['--cluster-announce-ip', '127.0.0.1', '--protected-mode', 'no'],
+              ...(options.args ?? []),
+            ],
+          }),
+        );
+        ports.push(port);
+      } catch (error) {
+        if (++failures >= 5) throw error;
+      }
     }
     await cli(
       ports[0] as number,
@@ -248,15 +255,13 @@ function runCli(bin: string, args: string[]): Promise<string> {
   });
 }
 
-/** Ports p whose cluster-bus port p + 10000 is free too. */
-async function freePortPairs(count: number): Promise<number[]> {
-  const ports: number[] = [];
-  while (ports.length < count) {
+/** A port p whose cluster-bus port p + 10000 is free too, clear of the ones already `taken`. */
+async function freePortPair(taken: number[]): Promise<number> {
+  for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 35_000);
-    if (ports.includes(port) || ports.includes(port + 10_000) || ports.includes(port - 10_000)) continue;
-    if ((await isFree(port)) && (await isFree(port + 10_000))) ports.push(port);
+    if (taken.some((t) => Math.abs(t - port) === 10_000 || t === port)) continue;
+    if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
   }
-  return ports;
 }
 
 function isFree(port: number): Promise<boolean> {
