@@ -155,6 +155,26 @@ describe('S3ArtifactService on Ceph RGW', () => {
       }),
     );
     expect(await service.loadArtifact({ ...scope, filename: 'x.bin' })).toEqual(bytesPart('raw', 'a/b'));
+    // Without our metadata its version still describes itself: type, length, store time, no custom metadata.
+    const [info] = await service.listArtifactVersions({ ...scope, filename: 'x.bin' });
+    expect(info).toMatchObject({ version: 0, mimeType: 'a/b', sizeBytes: 3, customMetadata: {} });
+    expect(Math.abs((info?.createTime ?? 0) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('rejects custom metadata that would push the object metadata past S3’s 2 KB, writing nothing', async () => {
+    const service = s3.service();
+    const req = { ...scope, filename: 'm.bin' };
+    const artifact = {
+      inlineData: { data: '', mimeType: `a/${'\u00e9'.repeat(150)}`, displayName: 'n'.repeat(120) },
+    };
+    const customMetadata = { note: 'x'.repeat(1000) };
+    const error = await service.saveArtifact({ ...req, artifact, customMetadata }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).message).toMatch(/2 KB/);
+    expect((error as InvalidArgumentError).field).toBe('customMetadata');
+    expect(await service.listVersions(req)).toEqual([]);
+    // Each alone fits.
+    expect(await service.saveArtifact({ ...req, artifact: { text: 'x' }, customMetadata })).toBe(0);
   });
 
   it('rejects invalid requests with InvalidArgumentError before touching storage', async () => {
