@@ -7,9 +7,9 @@ import {
 } from '@earshot/core';
 import { liveServerFrames as frames } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
-import { LlmAgent } from '../src/llm-agent.js';
+import { LlmAgent } from '../src/agents/llm-agent.js';
+import { STORAGE_DEGRADED, STORAGE_RECOVERED, StorageOutageError } from '../src/run/storage-outage.js';
 import { Runner } from '../src/runner.js';
-import { STORAGE_DEGRADED, STORAGE_RECOVERED, StorageOutageError } from '../src/storage-outage.js';
 import { kindOf } from './helpers/collect.js';
 import { startScriptedRun } from './helpers/fixture.js';
 import { ScriptedLiveModel } from './helpers/scripted-live-model.js';
