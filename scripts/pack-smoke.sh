@@ -81,10 +81,7 @@ NODE_OPTIONS=--openssl-legacy-provider node "$s3rver_bin" -d "$WORK/s3" -a 127.0
   --no-vhost-buckets --configure-bucket artifacts >"$WORK/logs/s3rver.log" 2>&1 &
 pids+=($!)
 export REDIS_URL="redis://127.0.0.1:$redis_port" S3_ENDPOINT="http://127.0.0.1:$s3_port" BUCKET=artifacts
-for _ in $(seq 100); do
-  redis-cli -p "$redis_port" ping >/dev/null 2>&1 && node -e "fetch('$S3_ENDPOINT').then(()=>{},()=>process.exit(1))" 2>/dev/null && break
-  sleep 0.1
-done
+node "$WORK/lib/wait-stores.mjs" "$REDIS_URL" "$S3_ENDPOINT"
 
 status=0
 printf '%s\n' "${dirs[@]}" | xargs -P 2 -I{} bash -c 'bash "$ROOT/scripts/pack-smoke/alone.sh" {} >"$WORK/logs/{}.log" 2>&1 || echo {} >>"$WORK/failed"' || true
