@@ -6,11 +6,23 @@
 // any reconnect has to pay. Uses the built packages: run
 //   pnpm --filter "@earshot/runner..." build
 // first. Usage: node runner-reconnect.mjs [--reconnects N]
+//
+// Then input across drops: N forced drops of every kind (goAway, 1006, 1011), with unconfirmed
+// input in flight at each, in Vertex AI express mode (the SDK takes `transparent` only there);
+// counts the input messages and bytes the Gemini session behind the last connection lacks or
+// holds twice (FakeLiveServer.sessionHistory), with sessionResumption.transparent and without
+// (the baseline: what a run loses without it, and reports as LIVE_INPUT_UNCONFIRMED). Last, the
+// replay buffer's peak memory: heap held while the server confirms nothing, transparent vs not.
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { InMemorySessionService } from '@earshot/core';
-import { GeminiLiveModel, LiveRequestQueue, LlmAgent, Runner } from '@earshot/runner';
-import { FakeLiveServer } from '@earshot/testing';
+import { GeminiLiveModel, LIVE_INPUT_UNCONFIRMED, LiveRequestQueue, LlmAgent, Runner } from '@earshot/runner';
+import { FakeLiveServer, pcm16Tone } from '@earshot/testing';
 import { GoogleGenAI, Modality } from '@google/genai';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
 
 const args = new Map(
   process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])),
@@ -104,6 +116,139 @@ async function runnerReconnects(count) {
   return times;
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+async function until(condition, what, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
+const inputIdOf = (frame) =>
+  frame.realtimeInput?.audio?.data ??
+  frame.realtimeInput?.video?.data ??
+  frame.clientContent?.turns?.[0]?.parts?.[0]?.text;
+
+/** A run in Vertex AI express mode on its own FakeLiveServer; every connection announces a handle. */
+async function vertexRun(transparent, runnerOptions = {}) {
+  const fake = await FakeLiveServer.start({ frames: 'binary' });
+  fake.onConnection((conn) => conn.sendResumptionUpdate(`h-${conn.index}`));
+  const runner = new Runner({
+    appName: 'bench',
+    agent: new LlmAgent({
+      name: 'agent',
+      model: new GeminiLiveModel({
+        model: MODEL,
+        vertexai: true,
+        apiKey: 'bench-key',
+        httpOptions: { baseUrl: fake.baseUrl },
+      }),
+    }),
+    sessionService: new InMemorySessionService(),
+    reconnect: { maxAttempts: 5, initialDelayMs: 10, maxDelayMs: 50 },
+    ...runnerOptions,
+  });
+  const queue = new LiveRequestQueue();
+  const handles = new Set();
+  const reports = [];
+  const consuming = (async () => {
+    for await (const event of runner.runLive({
+      userId: 'u',
+      sessionId: 's',
+      liveRequestQueue: queue,
+      runConfig: { sessionResumption: transparent ? { transparent: true } : {} },
+    })) {
+      if (event.liveSessionResumptionUpdate) handles.add(event.liveSessionResumptionUpdate.newHandle);
+      if (event.errorCode === LIVE_INPUT_UNCONFIRMED) reports.push(event.customMetadata);
+    }
+  })();
+  return { fake, queue, handles, reports, consuming };
+}
+
+/** `drops` forced drops with unconfirmed input in flight at each: what the model side lost or got twice. */
+async function inputAcrossDrops(drops, transparent) {
+  const { fake, queue, handles, reports, consuming } = await vertexRun(transparent);
+  const sent = [];
+  let seed = 0;
+  const say = (count) => {
+    for (let i = 0; i < count; i++) {
+      const data = pcm16Tone({ ms: 20, rate: 16_000, seed: ++seed }).toString('base64');
+      queue.sendRealtime({ data, mimeType: 'audio/pcm;rate=16000' });
+      sent.push(data);
+    }
+  };
+  let conn = await fake.nextConnection();
+  for (let drop = 0; drop < drops; drop++) {
+    await until(() => handles.has(`h-${conn.index}`), 'the connection handle');
+    const arrived = (ids) => () => ids.every((id) => conn.received.some((f) => inputIdOf(f) === id));
+    say(2); // confirmed by the next handle (the fake has it, and everything sent before it)
+    await until(arrived(sent.slice(-2)), 'confirmed input');
+    conn.sendResumptionUpdate(`m-${conn.index}`);
+    await until(() => handles.has(`m-${conn.index}`), 'the mid handle');
+    say(3); // unconfirmed, racing the drop
+    const kind = drop % 3;
+    if (kind === 0) {
+      await until(arrived(sent.slice(-3)), 'input before goAway');
+      conn.sendGoAway('1s');
+    } else if (kind === 1) conn.terminate();
+    else conn.close(1011, 'bench');
+    conn = await fake.nextConnection({ timeoutMs: 20_000 });
+  }
+  await until(() => handles.has(`h-${conn.index}`), 'the last handle');
+  say(3);
+  const last = conn;
+  const lastWords = sent.slice(-3);
+  await until(
+    () => lastWords.every((id) => last.received.some((f) => inputIdOf(f) === id)),
+    'the last input',
+  );
+  queue.close();
+  await consuming;
+  const delivered = fake
+    .sessionHistory(last)
+    .map(inputIdOf)
+    .filter((id) => id !== undefined);
+  await fake.close();
+  const counts = new Map();
+  for (const id of delivered) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const bytesOf = (b64) => Buffer.byteLength(b64, 'base64');
+  const lost = sent.filter((id) => !counts.has(id));
+  const twice = [...counts].filter(([, n]) => n > 1);
+  return {
+    sent: sent.length,
+    sentBytes: sent.reduce((sum, id) => sum + bytesOf(id), 0),
+    lost: lost.length,
+    lostBytes: lost.reduce((sum, id) => sum + bytesOf(id), 0),
+    duplicated: twice.reduce((sum, [, n]) => sum + n - 1, 0),
+    duplicatedBytes: twice.reduce((sum, [id, n]) => sum + (n - 1) * bytesOf(id), 0),
+    reportedMessages: reports.reduce((sum, r) => sum + r.unconfirmedMessages, 0),
+    reportedAudioMs: reports.reduce((sum, r) => sum + r.unconfirmedAudioMs, 0),
+    reports: reports.length,
+  };
+}
+
+/** Heap held while `seconds` of 16 kHz audio go out and the server confirms none of it. */
+async function heldWhileUnconfirmed(seconds, transparent) {
+  const { fake, queue, handles, consuming } = await vertexRun(transparent);
+  const conn = await fake.nextConnection();
+  await until(() => handles.has('h-0'), 'the first handle');
+  const count = (seconds * 1000) / 20;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  // Made one by one and not kept here: only the runner (and the fake's own copy) may hold them.
+  for (let i = 0; i < count; i++) {
+    const data = pcm16Tone({ ms: 20, rate: 16_000, seed: i }).toString('base64');
+    queue.sendRealtime({ data, mimeType: 'audio/pcm;rate=16000' });
+  }
+  await until(() => conn.received.length >= count, 'every chunk on the server', 60_000);
+  gc();
+  const held = process.memoryUsage().heapUsed - before;
+  queue.close();
+  await consuming;
+  await fake.close();
+  return held;
+}
+
 // Warm-up (JIT, sockets), then the measured rounds.
 await rawConnects(10);
 await runnerReconnects(10);
@@ -114,6 +259,13 @@ const close = summary(times.close1011);
 const kill = summary(times.terminate);
 await server.close();
 
+await inputAcrossDrops(10, true); // warm-up
+const withTransparent = await inputAcrossDrops(RECONNECTS, true);
+const withoutTransparent = await inputAcrossDrops(RECONNECTS, false);
+const AUDIO_SECONDS = 200; // > the 4 MiB default bound (~95 s of 16 kHz audio)
+const heldTransparent = await heldWhileUnconfirmed(AUDIO_SECONDS, true);
+const heldBaseline = await heldWhileUnconfirmed(AUDIO_SECONDS, false);
+
 console.log(
   `runner reconnect (drop → first event on the new connection), ${RECONNECTS} forced reconnects in one run`,
 );
@@ -123,4 +275,20 @@ console.log(`  1006 kill  p50 ${ms(kill.p50)}  p99 ${ms(kill.p99)}`);
 console.log(`baseline: raw SDK connect → first message, p50 ${ms(raw.p50)}  p99 ${ms(raw.p99)}`);
 console.log(
   `ratio reconnect/raw connect: p50 ${(all.p50 / raw.p50).toFixed(2)}x  p99 ${(all.p99 / raw.p99).toFixed(2)}x`,
+);
+const MiB = 1024 * 1024;
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+console.log(
+  `input across ${RECONNECTS} forced drops (goAway, 1006, 1011; 3 unconfirmed chunks in flight at each)`,
+);
+for (const [label, r] of [
+  ['transparent    ', withTransparent],
+  ['not transparent', withoutTransparent],
+]) {
+  console.log(
+    `  ${label} sent ${r.sent} msgs (${kb(r.sentBytes)})  lost ${r.lost} msgs (${kb(r.lostBytes)})  duplicated ${r.duplicated} msgs (${kb(r.duplicatedBytes)})  reported unconfirmed ${r.reportedMessages} msgs / ${Math.round(r.reportedAudioMs)} ms in ${r.reports} events`,
+  );
+}
+console.log(
+  `replay buffer: heap held after ${AUDIO_SECONDS} s of unconfirmed 16 kHz audio: transparent ${(heldTransparent / MiB).toFixed(2)} MiB, not transparent ${(heldBaseline / MiB).toFixed(2)} MiB; buffer ${((heldTransparent - heldBaseline) / MiB).toFixed(2)} MiB (bound: 4 MiB of base64 by default)`,
 );

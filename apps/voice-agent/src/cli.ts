@@ -1,79 +1,51 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { runDemo } from './demo.js';
-import { startVoiceAgentServer } from './http-server.js';
-import { createStack } from './stack.js';
+import packageJson from '../package.json' with { type: 'json' };
+import { CliError } from './cli/cli-error.js';
+import { parseCommandLine } from './cli/flags.js';
+import { USAGE } from './cli/usage.js';
 
-const usage = `earshot-voice-agent — the Earshot example voice agent
-
-  demo  [--turns N] [--out DIR] [--realtime]   one offline conversation (or against Gemini with GEMINI_API_KEY):
-                                               prints every event and writes the recorded WAV files
-  serve [--port 8080] [--host 127.0.0.1]       the browser page at / and the live bridge at /live
-
-Common: --model NAME  --redis-url redis://…  --s3-bucket NAME [--s3-endpoint URL]
-Without GEMINI_API_KEY the model is an offline scripted stand-in (FakeLiveServer).`;
+/** Hard limit on a clean shutdown after Ctrl+C: a second one, or this, exits at once. */
+const SHUTDOWN_TIMEOUT_MS = 8_000;
 
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      turns: { type: 'string' },
-      out: { type: 'string' },
-      realtime: { type: 'boolean' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      model: { type: 'string' },
-      'redis-url': { type: 'string' },
-      's3-bucket': { type: 'string' },
-      's3-endpoint': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const command = positionals[0] ?? 'demo';
-  if (values.help || !['demo', 'serve'].includes(command)) {
-    console.log(usage);
-    if (!values.help) process.exitCode = 2;
+  // The AWS SDK prints a multi-line notice about Node 20 on its first client; the CLI's output
+  // stays one line per problem (set the variable to "false" to see the notice).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const parsed = parseCommandLine(argv);
+  if (parsed.command === 'help') return void console.log(USAGE);
+  if (parsed.command === 'version') return void console.log(packageJson.version);
+  // The stack (SDKs for Gemini, Redis, S3) loads only now: a bad command line fails at once.
+  if (parsed.command === 'demo') {
+    const [{ startCheckedStack }, { runDemo }] = await Promise.all([
+      import('./cli/start-stack.js'),
+      import('./demo.js'),
+    ]);
+    const stack = await startCheckedStack(parsed.stack);
+    await runDemo({ ...parsed.demo, stack });
     return;
   }
-  const stackOptions = {
-    apiKey: process.env.GEMINI_API_KEY || undefined,
-    model: values.model,
-    redisUrl: values['redis-url'],
-    s3Bucket: values['s3-bucket'],
-    s3Endpoint: values['s3-endpoint'],
+  const { serve } = await import('./cli/serve-command.js');
+  const running = await serve(parsed.stack, parsed.serve, packageJson.version, (line) => console.log(line));
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`stopping failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
   };
-  if (command === 'demo') {
-    await runDemo({
-      ...stackOptions,
-      turns: values.turns ? Number(values.turns) : 2,
-      outDir: values.out ?? 'recordings',
-      realtime: values.realtime,
-    });
-    return;
-  }
-  const stack = await createStack(stackOptions);
-  const app = await startVoiceAgentServer({
-    runner: stack.runner,
-    port: values.port ? Number(values.port) : 8080,
-    host: values.host,
-    runConfig: {
-      saveLiveAudio: true,
-      inputAudioTranscription: {},
-      outputAudioTranscription: {},
-      realtimeInputConfig: { automaticActivityDetection: { disabled: true } },
-    },
-  });
-  console.log(`model: ${stack.modelDescription}\nopen ${app.url} (Ctrl+C to stop)`);
-  const stop = async () => {
-    await app.close();
-    await stack.close();
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+  const line = error instanceof CliError ? error.message : `error: ${(error as Error)?.message ?? error}`;
+  console.error(`earshot-voice-agent: ${line.split('\n')[0]}`);
+  // Exit now: a store client still retrying in the background must not keep the process alive.
+  process.exit(error instanceof CliError ? error.exitCode : 1);
 });

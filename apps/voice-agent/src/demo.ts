@@ -1,12 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { classifyLiveEvent, createRunConfig, type Event } from '@earshot/core';
+import { classifyLiveEvent, type Event } from '@earshot/core';
 import { LiveRequestQueue } from '@earshot/runner';
 import { pcm16Tone } from '@earshot/testing';
-import { APP_NAME, createStack, type StackOptions } from './stack.js';
+import { LIVE_RUN_CONFIG as runConfig } from './live-run-config.js';
+import { APP_NAME, createStack, type Stack, type StackOptions } from './stack.js';
 
 export interface DemoOptions extends StackOptions {
+  /** A stack already started (and checked) by the caller; the demo closes it at the end. Default: one from these options. */
+  stack?: Stack;
   turns?: number;
+  /** The session to talk in (continued if it exists). Default `demo-<time>`. */
+  sessionId?: string;
   /** Where the recorded WAV files are written. */
   outDir: string;
   /** Pace microphone chunks in real time (40 ms apart) instead of as fast as possible. */
@@ -20,14 +25,6 @@ export interface DemoResult {
   recordings: string[];
 }
 
-const runConfig = createRunConfig({
-  saveLiveAudio: true,
-  inputAudioTranscription: {},
-  outputAudioTranscription: {},
-  // Push-to-talk: the demo marks the start and end of each user turn itself.
-  realtimeInputConfig: { automaticActivityDetection: { disabled: true } },
-});
-
 export function describeEvent(event: Event): string {
   const part = event.content?.parts?.[0];
   if (part?.inlineData) return `audio ${Buffer.from(part.inlineData.data ?? '', 'base64').length} B`;
@@ -40,6 +37,8 @@ export function describeEvent(event: Event): string {
   if (event.usageMetadata) return `usage ${event.usageMetadata.totalTokenCount} tokens`;
   if (event.liveSessionResumptionUpdate)
     return `resumption handle ${event.liveSessionResumptionUpdate.newHandle}`;
+  const delta = Object.keys(event.actions?.stateDelta ?? {});
+  if (delta.length > 0) return `state ${delta.join(', ')}`;
   const flags = ['turnComplete', 'interrupted', 'generationComplete'].filter((k) => event[k as keyof Event]);
   return flags.join(' ') || 'event';
 }
@@ -47,10 +46,11 @@ export function describeEvent(event: Event): string {
 /** One offline conversation through every package: mic chunks in, events out, recordings stored. */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const stack = await createStack(options);
+  const stack = options.stack ?? (await createStack(options));
   const userId = 'demo-user';
-  const sessionId = `demo-${Date.now()}`;
+  const sessionId = options.sessionId ?? `demo-${Date.now()}`;
   log(`model: ${stack.modelDescription}`);
+  log(`session: ${sessionId} (user ${userId})`);
   try {
     const queue = new LiveRequestQueue();
     let turnDone: () => void = () => {};

@@ -4,7 +4,7 @@ import type { RunConfig } from './run-config.js';
 
 export type PersistenceRule =
   | 'partial'
-  | 'raw-audio'
+  | 'raw-media'
   | 'audio-file'
   | 'tool'
   | 'transcription'
@@ -25,9 +25,11 @@ export type PersistencePolicy = (
   runConfig: Pick<RunConfig, 'saveLiveAudio'>,
 ) => PersistenceDecision;
 
-const isAudioMime = (mimeType: string | undefined) =>
-  mimeType?.trim().toLowerCase().startsWith('audio/') ?? false;
-const isRawAudio = (p: Part) => p.inlineData !== undefined && isAudioMime(p.inlineData.mimeType);
+const mediaTypeOf = (mimeType: string | undefined) => mimeType?.trim().toLowerCase() ?? '';
+const isAudioMime = (mimeType: string | undefined) => mediaTypeOf(mimeType).startsWith('audio/');
+/** Audio, still images and video: raw media is never stored inline in a session (rule 2). */
+const isMediaMime = (mimeType: string | undefined) => /^(audio|image|video)\//.test(mediaTypeOf(mimeType));
+const isRawMedia = (p: Part) => p.inlineData !== undefined && isMediaMime(p.inlineData.mimeType);
 const isAudioFile = (p: Part) => p.fileData !== undefined && isAudioMime(p.fileData.mimeType);
 const isTool = (p: Part) => p.functionCall !== undefined || p.functionResponse !== undefined;
 const nonEmpty = (o: Record<string, unknown> | undefined) => o !== undefined && Object.keys(o).length > 0;
@@ -42,7 +44,7 @@ export function classifyLiveEvent(
 ): PersistenceDecision {
   const parts = event.content?.parts ?? [];
   if (event.partial === true) return { persist: false, rule: 'partial' };
-  if (parts.some(isRawAudio)) return { persist: false, rule: 'raw-audio' };
+  if (parts.some(isRawMedia)) return { persist: false, rule: 'raw-media' };
   if (parts.some(isAudioFile)) return { persist: runConfig.saveLiveAudio === true, rule: 'audio-file' };
   if (parts.some(isTool)) return { persist: true, rule: 'tool' };
   if (event.inputTranscription || event.outputTranscription) return { persist: true, rule: 'transcription' };

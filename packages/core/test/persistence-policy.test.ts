@@ -12,11 +12,15 @@ const audioFile = { fileData: { fileUri: 'artifact://x', mimeType: 'audio/wav' }
 const call = { functionCall: { id: 'c1', name: 'f', args: {} } };
 const response = { functionResponse: { id: 'c1', name: 'f', response: { output: 1 } } };
 const text = { text: 'hi' };
+const jpeg = { inlineData: { mimeType: 'image/jpeg', data: '/9j/' } };
+const png = { inlineData: { mimeType: 'image/png', data: 'iVBO' } };
+const video = { inlineData: { mimeType: 'video/mp4', data: 'AAAA' } };
 const model = (...parts: object[]) => ({ role: 'model', parts });
+const user = (...parts: object[]) => ({ role: 'user', parts });
 
 type Row = [
   label: string,
-  init: Omit<EventInit, 'author'>,
+  init: Omit<EventInit, 'author'> & { author?: string },
   rule: PersistenceRule,
   persisted: boolean,
   saved?: boolean,
@@ -26,11 +30,11 @@ type Row = [
 const rows: Row[] = [
   ['1 partial transcription', { partial: true, outputTranscription: { text: 'he' } }, 'partial', false],
   ['1 partial text', { partial: true, content: model(text) }, 'partial', false],
-  ['2 raw model audio', { content: model(audio) }, 'raw-audio', false],
+  ['2 raw model audio', { content: model(audio) }, 'raw-media', false],
   [
     '2 raw audio, mime in capitals',
     { content: model({ inlineData: { mimeType: 'AUDIO/PCM', data: '' } }) },
-    'raw-audio',
+    'raw-media',
     false,
   ],
   ['3 audio file, saveLiveAudio off', { content: model(audioFile) }, 'audio-file', false],
@@ -59,9 +63,27 @@ const rows: Row[] = [
     false,
   ],
   ['9 text content', { content: model(text) }, 'content', true],
+  ['2 inline image from the model', { content: model(jpeg) }, 'raw-media', false],
+  ['2 inline image from the user', { author: 'user', content: user(png) }, 'raw-media', false],
+  ['2 inline video from the model', { content: model(video) }, 'raw-media', false],
+  ['2 inline video from the user', { author: 'user', content: user(video) }, 'raw-media', false],
+  ['2 raw audio from the user', { author: 'user', content: user(audio) }, 'raw-media', false],
   [
-    '9 non-audio inline data',
-    { content: model({ inlineData: { mimeType: 'image/png', data: '' } }) },
+    '2 image, mime in capitals and padded',
+    { content: user({ inlineData: { mimeType: ' IMAGE/JPEG ', data: '' } }) },
+    'raw-media',
+    false,
+  ],
+  ['2 image beats text in the same content', { content: user(text, png) }, 'raw-media', false],
+  [
+    '9 non-media inline data',
+    { content: model({ inlineData: { mimeType: 'application/pdf', data: '' } }) },
+    'content',
+    true,
+  ],
+  [
+    '9 an image file reference is content',
+    { content: user({ fileData: { fileUri: 'gs://b/x.png', mimeType: 'image/png' } }) },
     'content',
     true,
   ],
@@ -73,10 +95,10 @@ const rows: Row[] = [
   [
     'raw audio beats a function call in the same content',
     { content: model(audio, call) },
-    'raw-audio',
+    'raw-media',
     false,
   ],
-  ['raw audio beats an audio file', { content: model(audioFile, audio) }, 'raw-audio', false],
+  ['raw audio beats an audio file', { content: model(audioFile, audio) }, 'raw-media', false],
   ['audio file beats tool', { content: model(call, audioFile) }, 'audio-file', false],
   [
     'tool beats transcription and turnComplete',

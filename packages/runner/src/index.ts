@@ -1,7 +1,7 @@
-export { LIVE_AGENT_KEY, TRANSFER_TOOL_NAME } from './agent-tree.js';
-export { RESUMPTION_HANDLE_REJECTED } from './first-connection.js';
-export { FunctionTool, type FunctionToolOptions } from './function-tool.js';
-export { GeminiLiveModel, type GeminiLiveModelOptions } from './gemini-live-model.js';
+export { LIVE_AGENT_KEY, TRANSFER_TOOL_NAME } from './agents/agent-tree.js';
+export { LlmAgent, type LlmAgentOptions } from './agents/llm-agent.js';
+export { RESUMPTION_HANDLE_REJECTED, SESSION_CONTEXT_UNAVAILABLE } from './connection/first-connection.js';
+export { GeminiLiveModel, type GeminiLiveModelOptions } from './connection/gemini-live-model.js';
 export type {
   LiveCloseInfo,
   LiveConnection,
@@ -10,16 +10,23 @@ export type {
   LiveModel,
   LiveModelMessage,
   LiveRealtimeInput,
-} from './live-model.js';
-export { type LiveRequest, LiveRequestQueue } from './live-request-queue.js';
-export { LlmAgent, type LlmAgentOptions } from './llm-agent.js';
-export { DEFAULT_RECONNECT, type ReconnectOptions } from './reconnect-policy.js';
+} from './connection/live-model.js';
+export { DEFAULT_RECONNECT, type ReconnectOptions } from './connection/reconnect-policy.js';
+export { DEFAULT_TRANSCRIPT_LIMITS, type TranscriptLimits } from './continuity/bounded-transcript.js';
+export { LIVE_INPUT_UNCONFIRMED } from './continuity/input-continuity.js';
+export { DEFAULT_INPUT_REPLAY, type InputReplayOptions } from './continuity/input-ledger.js';
+export { IMAGE_MIME_TYPES } from './input/live-input-validation.js';
+export { type LiveRequest, LiveRequestQueue } from './input/live-request-queue.js';
+export { TRUNCATED_METADATA_KEY } from './run/message-mapper.js';
+export { DEFAULT_MAX_TURN_TEXT_CHARS } from './run/transcription-accumulator.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_RECORDER_FLUSH_TIMEOUT_MS,
+  DEFAULT_RESUMPTION_SAVE_DELAY_MS,
   DEFAULT_TOOL_TIMEOUT_MS,
   type RunLiveRequest,
   Runner,
   type RunnerOptions,
 } from './runner.js';
-export type { ToolArtifacts, ToolContext, ToolState } from './tool-context.js';
+export { FunctionTool, type FunctionToolOptions } from './tools/function-tool.js';
+export type { ToolArtifacts, ToolContext, ToolState } from './tools/tool-context.js';

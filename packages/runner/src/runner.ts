@@ -14,11 +14,17 @@ import {
   type SessionService,
   validateId,
 } from '@earshot/core';
-import { AgentTree, LIVE_AGENT_KEY } from './agent-tree.js';
-import type { LiveRequestQueue } from './live-request-queue.js';
-import { LiveRun } from './live-run.js';
-import type { LlmAgent } from './llm-agent.js';
-import { type ReconnectOptions, type ReconnectPolicy, reconnectPolicy } from './reconnect-policy.js';
+import { AgentTree, LIVE_AGENT_KEY } from './agents/agent-tree.js';
+import type { LlmAgent } from './agents/llm-agent.js';
+import {
+  type ReconnectOptions,
+  type ReconnectPolicy,
+  reconnectPolicy,
+} from './connection/reconnect-policy.js';
+import { DEFAULT_TRANSCRIPT_LIMITS, type TranscriptLimits } from './continuity/bounded-transcript.js';
+import { type InputReplayOptions, inputReplayOptions } from './continuity/input-ledger.js';
+import type { LiveRequestQueue } from './input/live-request-queue.js';
+import { LiveRun } from './run/live-run.js';
 
 export interface RunnerOptions {
   appName: string;
@@ -38,6 +44,15 @@ export interface RunnerOptions {
   reconnect?: ReconnectOptions | false;
   /** How long the end of a run waits for the audio recorder's last flush. Default 30 s. */
   recorderFlushTimeoutMs?: number;
+  /** Bounds of the input kept for resending with `sessionResumption.transparent`. */
+  inputReplay?: InputReplayOptions;
+  /**
+   * The stored conversation a new Gemini session gets first (no handle, or the stored one was
+   * refused): the newest events within these bounds. `maxEvents: 0` or `maxChars: 0` turns it off.
+   */
+  newSessionContext?: TranscriptLimits;
+  /** Longest time a new resumption handle waits for a persisted event to carry it to session state. Default 3 s. */
+  resumptionSaveDelayMs?: number;
 }
 
 export interface RunLiveRequest {
@@ -46,11 +61,14 @@ export interface RunLiveRequest {
   liveRequestQueue: LiveRequestQueue;
   /** Partial settings; completed with `createRunConfig`, never mutated. */
   runConfig?: Partial<RunConfig>;
+  /** Aborting ends the run as leaving the loop does (the generator then returns, recordings flushed). */
+  abortSignal?: AbortSignal;
 }
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 export const DEFAULT_RECORDER_FLUSH_TIMEOUT_MS = 30_000;
+export const DEFAULT_RESUMPTION_SAVE_DELAY_MS = 3_000;
 
 /** Runs an agent live: queue in, events out, session kept per the persistence policy. */
 export class Runner {
@@ -64,6 +82,9 @@ export class Runner {
   readonly connectTimeoutMs: number;
   readonly reconnect: ReconnectPolicy;
   readonly recorderFlushTimeoutMs: number;
+  readonly inputReplay: Required<InputReplayOptions>;
+  readonly newSessionContext: Required<TranscriptLimits>;
+  readonly resumptionSaveDelayMs: number;
   private readonly tree: AgentTree;
 
   constructor(options: RunnerOptions) {
@@ -96,6 +117,12 @@ export class Runner {
       'recorderFlushTimeoutMs',
       options.recorderFlushTimeoutMs ?? DEFAULT_RECORDER_FLUSH_TIMEOUT_MS,
     );
+    this.inputReplay = inputReplayOptions(options.inputReplay);
+    this.newSessionContext = transcriptLimits(options.newSessionContext);
+    this.resumptionSaveDelayMs = positive(
+      'resumptionSaveDelayMs',
+      options.resumptionSaveDelayMs ?? DEFAULT_RESUMPTION_SAVE_DELAY_MS,
+    );
   }
 
   /**
@@ -104,7 +131,7 @@ export class Runner {
    * Leaving the loop early (`break`) stops the run and closes the model connection.
    */
   async *runLive(request: RunLiveRequest): AsyncGenerator<Event, void, undefined> {
-    const { userId, sessionId, liveRequestQueue } = request ?? {};
+    const { userId, sessionId, liveRequestQueue, abortSignal } = request ?? {};
     validateId('userId', userId);
     validateId('sessionId', sessionId);
     if (typeof liveRequestQueue?.get !== 'function' || typeof liveRequestQueue.attach !== 'function') {
@@ -112,8 +139,12 @@ export class Runner {
         field: 'liveRequestQueue',
       });
     }
+    if (abortSignal !== undefined && typeof abortSignal?.addEventListener !== 'function') {
+      throw new InvalidArgumentError('abortSignal must be an AbortSignal', { field: 'abortSignal' });
+    }
     const runConfig = createRunConfig(request.runConfig);
-    const session = await this.sessionFor(userId, sessionId);
+    if (abortSignal?.aborted) return;
+    const { session, created } = await this.sessionFor(userId, sessionId);
     const { agent, handle } = this.resumePoint(runConfig, session);
     const run = new LiveRun({
       appName: this.appName,
@@ -132,8 +163,16 @@ export class Runner {
       connectTimeoutMs: this.connectTimeoutMs,
       reconnect: this.reconnect,
       recorderFlushTimeoutMs: this.recorderFlushTimeoutMs,
+      inputReplay: this.inputReplay,
+      newSessionContext: this.newSessionContext,
+      sessionCreated: created,
+      resumptionSaveDelayMs: this.resumptionSaveDelayMs,
     });
+    // Aborting stops the run; its last events (handle, recordings) are still yielded, then it returns.
+    const onAbort = () => void run.stop();
+    abortSignal?.addEventListener('abort', onAbort, { once: true });
     run.start();
+    if (abortSignal?.aborted) onAbort();
     try {
       for (;;) {
         // Events already waiting are taken without a promise each; wait only when none is.
@@ -147,6 +186,7 @@ export class Runner {
         yield next.value;
       }
     } finally {
+      abortSignal?.removeEventListener('abort', onAbort);
       await run.stop();
     }
   }
@@ -167,18 +207,21 @@ export class Runner {
     return { agent: agent ?? this.agent, handle };
   }
 
-  private async sessionFor(userId: string, sessionId: string): Promise<Session> {
+  private async sessionFor(
+    userId: string,
+    sessionId: string,
+  ): Promise<{ session: Session; created: boolean }> {
     const key = { appName: this.appName, userId, sessionId };
     // The run appends to this object and only needs its state: skip loading the history.
     const existing = await this.sessionService.getSession({ ...key, config: { numRecentEvents: 0 } });
-    if (existing) return existing;
+    if (existing) return { session: existing, created: false };
     try {
-      return await this.sessionService.createSession(key);
+      return { session: await this.sessionService.createSession(key), created: true };
     } catch (error) {
       if (!(error instanceof AlreadyExistsError)) throw error;
       const created = await this.sessionService.getSession({ ...key, config: { numRecentEvents: 0 } });
       if (!created) throw error;
-      return created;
+      return { session: created, created: false };
     }
   }
 }
@@ -188,4 +231,19 @@ function positive(field: string, value: number): number {
     throw new InvalidArgumentError(`${field} must be a positive number of milliseconds`, { field });
   }
   return value;
+}
+
+function transcriptLimits(options: TranscriptLimits | undefined): Required<TranscriptLimits> {
+  const limits = { ...DEFAULT_TRANSCRIPT_LIMITS };
+  for (const field of ['maxEvents', 'maxChars'] as const) {
+    const value = options?.[field];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new InvalidArgumentError(`newSessionContext.${field} must be a non-negative integer`, {
+        field: `newSessionContext.${field}`,
+      });
+    }
+    limits[field] = value;
+  }
+  return limits;
 }

@@ -1,7 +1,7 @@
 import { clientFrameIs, pcm16Tone } from '@earshot/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FunctionTool } from '../src/function-tool.js';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
+import { FunctionTool } from '../src/tools/function-tool.js';
 import { kindOf } from './helpers/collect.js';
 import { FRAME_ENCODINGS, type LiveFixture, startLive, stopLive } from './helpers/live-fixture.js';
 import { TestRecorder } from './helpers/test-recorder.js';

@@ -1,10 +1,10 @@
 import { InMemorySessionService, LIVE_RESUMPTION_HANDLE_KEY, LiveConnectionError } from '@earshot/core';
 import { FakeLiveServer, pcm16Tone } from '@earshot/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GeminiLiveModel } from '../src/gemini-live-model.js';
+import { LlmAgent } from '../src/agents/llm-agent.js';
+import { GeminiLiveModel } from '../src/connection/gemini-live-model.js';
 import { RESUMPTION_HANDLE_REJECTED } from '../src/index.js';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
-import { LlmAgent } from '../src/llm-agent.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
 import { Runner } from '../src/runner.js';
 import { type Collected, collect, kindOf } from './helpers/collect.js';
 import { FRAME_ENCODINGS, type FrameEncoding } from './helpers/live-fixture.js';

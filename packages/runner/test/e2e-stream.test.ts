@@ -2,7 +2,7 @@ import { LIVE_RESUMPTION_HANDLE_KEY } from '@earshot/core';
 import { clientFrameIs, pcm16Tone } from '@earshot/testing';
 import { Modality } from '@google/genai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FunctionTool } from '../src/function-tool.js';
+import { FunctionTool } from '../src/tools/function-tool.js';
 import { kindOf } from './helpers/collect.js';
 import { FRAME_ENCODINGS, type LiveFixture, startLive, stopLive } from './helpers/live-fixture.js';
 

@@ -1,12 +1,12 @@
 import { InMemorySessionService } from '@earshot/core';
 import { type FakeLiveConnection, FakeLiveServer, pcm16Tone } from '@earshot/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TRANSFER_TOOL_NAME } from '../src/agent-tree.js';
-import { FunctionTool } from '../src/function-tool.js';
-import { GeminiLiveModel } from '../src/gemini-live-model.js';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
-import { LlmAgent } from '../src/llm-agent.js';
+import { TRANSFER_TOOL_NAME } from '../src/agents/agent-tree.js';
+import { LlmAgent } from '../src/agents/llm-agent.js';
+import { GeminiLiveModel } from '../src/connection/gemini-live-model.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
 import { Runner } from '../src/runner.js';
+import { FunctionTool } from '../src/tools/function-tool.js';
 import { collect, kindOf } from './helpers/collect.js';
 import { ObservedModel } from './helpers/observed-model.js';
 import { TestRecorder } from './helpers/test-recorder.js';

@@ -1,9 +1,9 @@
 import { InMemorySessionService, LiveProtocolError } from '@earshot/core';
 import { FakeLiveServer, pcm16Tone } from '@earshot/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GeminiLiveModel } from '../src/gemini-live-model.js';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
-import { LlmAgent } from '../src/llm-agent.js';
+import { LlmAgent } from '../src/agents/llm-agent.js';
+import { GeminiLiveModel } from '../src/connection/gemini-live-model.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
 import { Runner } from '../src/runner.js';
 import { collect, kindOf } from './helpers/collect.js';
 

@@ -1,7 +1,7 @@
 import { ClosedError, InvalidArgumentError } from '@earshot/core';
 import type { Blob } from '@google/genai';
 import { describe, expect, it } from 'vitest';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
 
 const audio = (data = 'AAEC', mimeType = 'audio/pcm;rate=16000'): Blob => ({ data, mimeType });
 
@@ -31,7 +31,12 @@ describe('LiveRequestQueue', () => {
   });
 
   it.each([
-    ['a video mime type', audio('AAAA', 'image/jpeg')],
+    ['a video mime type', audio('AAAA', 'video/mp4')],
+    ['a gif', audio('AAAA', 'image/gif')],
+    ['a non-PCM audio type', audio('AAAA', 'audio/wav')],
+    ['a bad rate', audio('AAAA', 'audio/pcm;rate=fast')],
+    ['an unknown parameter', audio('AAAA', 'audio/pcm;channels=2')],
+    ['an image with parameters', audio('AAAA', 'image/png;q=1')],
     ['no mime type', { data: 'AAAA' }],
     ['octet-stream', audio('AAAA', 'application/octet-stream')],
     ['non-base64 data', audio('not base64!')],
@@ -43,6 +48,54 @@ describe('LiveRequestQueue', () => {
     expect(() => queue.sendRealtime(blob as Blob)).toThrow(InvalidArgumentError);
     queue.close();
     expect(await drain(queue)).toEqual([]);
+  });
+
+  it.each([
+    ['AUDIO/PCM;RATE=16000', 'audio/pcm;rate=16000'],
+    ['  audio/pcm; rate=24000 ', 'audio/pcm;rate=24000'],
+    ['audio/pcm', 'audio/pcm'],
+    ['Image/JPEG', 'image/jpeg'],
+    [' image/png', 'image/png'],
+  ])('accepts %j and enqueues it as %j', async (mimeType, canonical) => {
+    const queue = new LiveRequestQueue();
+    queue.sendRealtime({ data: 'AAAA', mimeType, displayName: 'dropped: the Gemini API refuses it' });
+    queue.close();
+    expect(await drain(queue)).toEqual([{ kind: 'realtime', blob: { data: 'AAAA', mimeType: canonical } }]);
+  });
+
+  it.each([
+    ['a null part', [null]],
+    ['a string part', ['hi']],
+    ['an empty part', [{}]],
+    ['a non-string text', [{ text: 42 }]],
+    ['two kinds in one part', [{ text: 'a', inlineData: { data: 'AAAA', mimeType: 'image/png' } }]],
+    ['an unknown field', [{ executableCode: { code: 'x' } }]],
+    ['inline data without a mime type', [{ inlineData: { data: 'AAAA' } }]],
+    ['inline data that is not base64', [{ inlineData: { data: 'no!', mimeType: 'image/png' } }]],
+    ['file data without a uri', [{ fileData: { mimeType: 'image/png' } }]],
+  ])('rejects content with %s at the call', async (_name, parts) => {
+    const queue = new LiveRequestQueue();
+    expect(() => queue.sendContent({ parts } as never)).toThrow(InvalidArgumentError);
+    expect(() => queue.sendContent({ role: 'system', parts: [{ text: 'x' }] })).toThrow(InvalidArgumentError);
+    queue.close();
+    expect(await drain(queue)).toEqual([]);
+  });
+
+  it('copies accepted content: later changes to the caller object change nothing', async () => {
+    const queue = new LiveRequestQueue();
+    const content = { parts: [{ text: 'hi' }, { inlineData: { data: 'AAAA', mimeType: ' IMAGE/PNG' } }] };
+    queue.sendContent(content);
+    content.parts[0] = null as never;
+    queue.close();
+    expect(await drain(queue)).toEqual([
+      {
+        kind: 'content',
+        content: {
+          role: 'user',
+          parts: [{ text: 'hi' }, { inlineData: { data: 'AAAA', mimeType: 'image/png' } }],
+        },
+      },
+    ]);
   });
 
   it('rejects content without parts or with function parts', () => {

@@ -1,8 +1,8 @@
 import { LiveProtocolError } from '@earshot/core';
 import { liveServerFrames as frames, pcm16Tone } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
-import type { LiveModelMessage } from '../src/live-model.js';
-import { LiveMessageMapper, type MappedEvent } from '../src/message-mapper.js';
+import type { LiveModelMessage } from '../src/connection/live-model.js';
+import { LiveMessageMapper, type MappedEvent } from '../src/run/message-mapper.js';
 
 const newMapper = () => new LiveMessageMapper({ invocationId: 'e-inv', agentName: 'helper' });
 const map = (mapper: LiveMessageMapper, message: object) => mapper.map(message as LiveModelMessage);

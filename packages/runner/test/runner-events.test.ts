@@ -8,7 +8,7 @@ import {
 import { liveServerFrames as frames, pcm16Tone } from '@earshot/testing';
 import { Modality, type Tool } from '@google/genai';
 import { describe, expect, it } from 'vitest';
-import { FunctionTool } from '../src/function-tool.js';
+import { FunctionTool } from '../src/tools/function-tool.js';
 import { kindOf } from './helpers/collect.js';
 import { APP, SESSION, startScriptedRun, USER } from './helpers/fixture.js';
 
@@ -217,7 +217,7 @@ describe('Runner.runLive over a scripted model (no sockets)', () => {
     const persistEverythingButAudio: PersistencePolicy = (event) => {
       seen.push(kindOf(event));
       return kindOf(event) === 'audio'
-        ? { persist: false, rule: 'raw-audio' }
+        ? { persist: false, rule: 'raw-media' }
         : { persist: true, rule: 'other' };
     };
     const { conn, queue, run, storedKinds } = await startScriptedRun({

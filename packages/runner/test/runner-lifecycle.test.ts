@@ -10,10 +10,10 @@ import {
 } from '@earshot/core';
 import { liveServerFrames as frames, pcm16Tone } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
-import { FunctionTool } from '../src/function-tool.js';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
-import { LlmAgent } from '../src/llm-agent.js';
+import { LlmAgent } from '../src/agents/llm-agent.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
 import { Runner } from '../src/runner.js';
+import { FunctionTool } from '../src/tools/function-tool.js';
 import { kindOf } from './helpers/collect.js';
 import { APP, SESSION, startScriptedRun, USER } from './helpers/fixture.js';
 import { ScriptedLiveModel } from './helpers/scripted-live-model.js';

@@ -1,10 +1,10 @@
 import { type Event, InMemorySessionService } from '@earshot/core';
 import { liveServerFrames as frames } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
-import { FunctionTool } from '../src/function-tool.js';
-import { LiveRequestQueue } from '../src/live-request-queue.js';
-import { LlmAgent } from '../src/llm-agent.js';
+import { LlmAgent } from '../src/agents/llm-agent.js';
+import { LiveRequestQueue } from '../src/input/live-request-queue.js';
 import { Runner } from '../src/runner.js';
+import { FunctionTool } from '../src/tools/function-tool.js';
 import { kindOf } from './helpers/collect.js';
 import { startScriptedRun } from './helpers/fixture.js';
 import { ScriptedLiveModel } from './helpers/scripted-live-model.js';
@@ -70,7 +70,7 @@ describe('tools in a live run (scripted model)', () => {
     expect(events[1]?.actions.stateDelta).toEqual({ last_city: 'Paris' });
   });
 
-  it('sends no response for cancelled calls and aborts them', async () => {
+  it('sends no response for cancelled calls, aborts them, and records that they were cancelled', async () => {
     const started = deferred<AbortSignal>();
     const slow = new FunctionTool({
       name: 'slow',
@@ -80,16 +80,22 @@ describe('tools in a live run (scripted model)', () => {
         return new Promise(() => {});
       },
     });
-    const { conn, queue, run, storedKinds } = await startScriptedRun({ tools: [slow] });
+    const { conn, queue, run, stored, storedKinds } = await startScriptedRun({ tools: [slow] });
     conn.receive(frames.toolCall([{ id: 'c1', name: 'slow', args: {} }]));
     const signal = await started.promise;
     conn.receive(frames.toolCallCancellation(['c1']), frames.turnComplete());
     await run.waitFor((e) => e.turnComplete === true);
     expect(signal.aborted).toBe(true);
+    await run.waitFor((e) => kindOf(e) === 'response');
     queue.close();
     expect(await run.done).toEqual({ error: undefined });
     expect(conn.sent.filter((item) => item.kind === 'toolResponse')).toEqual([]);
-    expect(await storedKinds()).toEqual(['call', 'turnComplete']);
+    expect(await storedKinds()).toEqual(['call', 'turnComplete', 'response']);
+    expect((await stored())[2]?.content?.parts?.[0]?.functionResponse).toEqual({
+      id: 'c1',
+      name: 'slow',
+      response: { error: 'cancelled: cancelled by the model' },
+    });
   });
 
   it('answers a hanging tool with a timeout error instead of leaving the model in silence', async () => {

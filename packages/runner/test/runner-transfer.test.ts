@@ -6,10 +6,10 @@ import {
 } from '@earshot/core';
 import { liveServerFrames as frames } from '@earshot/testing';
 import { describe, expect, it } from 'vitest';
-import { LIVE_AGENT_KEY, TRANSFER_TOOL_NAME } from '../src/agent-tree.js';
-import { FunctionTool } from '../src/function-tool.js';
-import { LlmAgent } from '../src/llm-agent.js';
+import { LIVE_AGENT_KEY, TRANSFER_TOOL_NAME } from '../src/agents/agent-tree.js';
+import { LlmAgent } from '../src/agents/llm-agent.js';
 import { Runner } from '../src/runner.js';
+import { FunctionTool } from '../src/tools/function-tool.js';
 import { kindOf } from './helpers/collect.js';
 import { APP, SESSION, startScriptedRun, USER } from './helpers/fixture.js';
 import { ScriptedLiveModel } from './helpers/scripted-live-model.js';

@@ -1,7 +1,7 @@
 import { FakeLiveServer } from '@earshot/testing';
 import { GoogleGenAI, type LiveServerMessage } from '@google/genai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installSocketGuard, parseFrame } from '../src/sdk-socket-guard.js';
+import { installSocketGuard, parseFrame } from '../src/connection/sdk-socket-guard.js';
 import { waitUntil } from './helpers/wait.js';
 
 let server: FakeLiveServer | undefined;

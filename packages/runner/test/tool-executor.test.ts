@@ -1,9 +1,9 @@
 import { createEventActions } from '@earshot/core';
 import type { FunctionCall } from '@google/genai';
 import { describe, expect, it } from 'vitest';
-import { FunctionTool, type FunctionToolOptions } from '../src/function-tool.js';
-import { createToolContext, type ToolContext } from '../src/tool-context.js';
-import { ToolExecutor } from '../src/tool-executor.js';
+import { FunctionTool, type FunctionToolOptions } from '../src/tools/function-tool.js';
+import { createToolContext, type ToolContext } from '../src/tools/tool-context.js';
+import { ToolExecutor } from '../src/tools/tool-executor.js';
 
 function executor(tools: FunctionTool[], defaultTimeoutMs = 30_000, state: Record<string, unknown> = {}) {
   const contexts: ToolContext[] = [];

@@ -6,10 +6,10 @@ import {
   type RunConfig,
   type SessionService,
 } from '@earshot/core';
-import type { FunctionTool } from '../../src/function-tool.js';
-import { LiveRequestQueue } from '../../src/live-request-queue.js';
-import { LlmAgent } from '../../src/llm-agent.js';
+import { LlmAgent } from '../../src/agents/llm-agent.js';
+import { LiveRequestQueue } from '../../src/input/live-request-queue.js';
 import { Runner, type RunnerOptions } from '../../src/runner.js';
+import type { FunctionTool } from '../../src/tools/function-tool.js';
 import { type Collected, collect, kindOf } from './collect.js';
 import { type ScriptedConnection, ScriptedLiveModel } from './scripted-live-model.js';
 
@@ -26,6 +26,9 @@ export interface ScriptedRunOptions {
   toolTimeoutMs?: number;
   reconnect?: RunnerOptions['reconnect'];
   recorderFlushTimeoutMs?: number;
+  newSessionContext?: RunnerOptions['newSessionContext'];
+  inputReplay?: RunnerOptions['inputReplay'];
+  resumptionSaveDelayMs?: number;
   /** Replaces the default single agent (its model must be `model`). */
   agent?: LlmAgent;
   /** Skip waiting for the connection (for connect-failure tests). */
@@ -61,6 +64,9 @@ export async function startScriptedRun(options: ScriptedRunOptions = {}): Promis
     toolTimeoutMs: options.toolTimeoutMs,
     reconnect: options.reconnect,
     recorderFlushTimeoutMs: options.recorderFlushTimeoutMs,
+    newSessionContext: options.newSessionContext,
+    inputReplay: options.inputReplay,
+    resumptionSaveDelayMs: options.resumptionSaveDelayMs,
   });
   const queue = new LiveRequestQueue();
   const run = collect(

@@ -1,10 +1,10 @@
 import { type AudioRecorder, InMemorySessionService, type RunConfig } from '@earshot/core';
 import { type FakeConnectionPlan, type FakeLiveConnection, FakeLiveServer } from '@earshot/testing';
-import type { FunctionTool } from '../../src/function-tool.js';
-import { GeminiLiveModel } from '../../src/gemini-live-model.js';
-import { LiveRequestQueue } from '../../src/live-request-queue.js';
-import { LlmAgent } from '../../src/llm-agent.js';
+import { LlmAgent } from '../../src/agents/llm-agent.js';
+import { GeminiLiveModel } from '../../src/connection/gemini-live-model.js';
+import { LiveRequestQueue } from '../../src/input/live-request-queue.js';
 import { Runner } from '../../src/runner.js';
+import type { FunctionTool } from '../../src/tools/function-tool.js';
 import { type Collected, collect, kindOf } from './collect.js';
 
 export type FrameEncoding = 'text' | 'binary';

@@ -1,4 +1,4 @@
-import type { LiveConnection, LiveConnectRequest, LiveModel } from '../../src/live-model.js';
+import type { LiveConnection, LiveConnectRequest, LiveModel } from '../../src/connection/live-model.js';
 
 /**
  * Wraps a real `LiveModel` (GeminiLiveModel on a FakeLiveServer) to see what the runner does

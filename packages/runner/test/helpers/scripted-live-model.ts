@@ -7,7 +7,7 @@ import type {
   LiveModel,
   LiveModelMessage,
   LiveRealtimeInput,
-} from '../../src/live-model.js';
+} from '../../src/connection/live-model.js';
 import { waitUntil } from './wait.js';
 
 export type SentItem =

@@ -57,6 +57,13 @@ export class FakeLiveConnection {
   readonly errors: Error[] = [];
   /** Resolves once the socket has closed, however it closed. Never rejects. */
   readonly closed: Promise<FakeCloseInfo>;
+  /**
+   * Every resumption handle this connection issued, with how many client frames (after setup)
+   * it had consumed then: the session behind the handle holds exactly those frames.
+   */
+  readonly issuedHandles = new Map<string, number>();
+  /** Client frames (after setup) this connection had received when its socket closed. */
+  consumedAtClose: number | undefined;
 
   private readonly socket: WebSocket;
   private readonly frames: FakeFrameEncoding;
@@ -77,12 +84,24 @@ export class FakeLiveConnection {
     this.waiters = new FrameWaiters(this.received);
     this.closed = new Promise<FakeCloseInfo>((resolve) => {
       this.socket.once('close', (code: number, reason: Buffer) => {
+        this.consumedAtClose = this.received.length;
         this.waiters.close(`socket closed (${code})`);
         resolve({ code, reason: reason.toString('utf8'), byClient: !this.closedByServer });
       });
     });
     this.socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     this.socket.on('error', (error) => this.errors.push(error));
+  }
+
+  /** True when the client asked for transparent resumption in its setup. */
+  get transparent(): boolean {
+    return (this.setup?.sessionResumption as { transparent?: unknown } | undefined)?.transparent === true;
+  }
+
+  /** The handle the client's setup resumed from, if any. */
+  get resumedFrom(): string | undefined {
+    const handle = (this.setup?.sessionResumption as { handle?: unknown } | undefined)?.handle;
+    return typeof handle === 'string' ? handle : undefined;
   }
 
   get isOpen(): boolean {
@@ -106,7 +125,7 @@ export class FakeLiveConnection {
 
   /** Sends one JSON server frame, as a text frame unless `binary` (default: the server's `frames`). */
   send(message: object, options: { binary?: boolean } = {}): void {
-    const json = JSON.stringify(message);
+    const json = JSON.stringify(this.withConsumedIndex(message));
     const binary = options.binary ?? this.frames === 'binary';
     this.transmit(binary ? Buffer.from(json, 'utf8') : json);
   }
@@ -146,8 +165,16 @@ export class FakeLiveConnection {
   sendUsage(usageMetadata: object): void {
     this.send(liveServerFrames.usage(usageMetadata));
   }
-  sendResumptionUpdate(newHandle: string, options: { resumable?: boolean } = {}): void {
-    this.send(liveServerFrames.resumptionUpdate(newHandle, options.resumable));
+  /**
+   * Issues a handle. On a transparent connection the update carries
+   * `lastConsumedClientMessageIndex` (a decimal string): the frames received so far, unless given.
+   */
+  sendResumptionUpdate(
+    newHandle: string,
+    options: { resumable?: boolean; lastConsumedClientMessageIndex?: string } = {},
+  ): void {
+    const { resumable, lastConsumedClientMessageIndex: index } = options;
+    this.send(liveServerFrames.resumptionUpdate(newHandle, resumable, index));
   }
   sendGoAway(timeLeft?: string): void {
     this.send(liveServerFrames.goAway(timeLeft));
@@ -173,6 +200,24 @@ export class FakeLiveConnection {
     if (this.socket.readyState === WebSocket.CLOSED) return;
     this.closedByServer = true;
     this.socket.terminate();
+  }
+
+  /**
+   * Records a handle being issued (whichever way it is sent) and, on a transparent connection,
+   * fills in the index of the last client frame consumed.
+   */
+  private withConsumedIndex(message: object): object {
+    const update = (message as { sessionResumptionUpdate?: Record<string, unknown> }).sessionResumptionUpdate;
+    if (typeof update?.newHandle !== 'string') return message;
+    const given = update.lastConsumedClientMessageIndex;
+    const consumed = given === undefined ? this.received.length : Number(given);
+    if (this.socket.readyState === WebSocket.OPEN && update.resumable !== false)
+      this.issuedHandles.set(update.newHandle, consumed);
+    if (!this.transparent || given !== undefined) return message;
+    return {
+      ...message,
+      sessionResumptionUpdate: { ...update, lastConsumedClientMessageIndex: String(consumed) },
+    };
   }
 
   private transmit(data: string | Buffer): void {

@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import { FakeLiveConnection } from './fake-live-connection.js';
 import { ReadyConnections } from './ready-connections.js';
 import { answerSetup, asError } from './setup-handshake.js';
-import type { FakeConnectionPlan, FakeFrameEncoding } from './types.js';
+import type { FakeConnectionPlan, FakeFrameEncoding, LiveClientFrame } from './types.js';
 
 export interface FakeLiveServerOptions {
   /** Encoding of every JSON frame the server sends unless a send says otherwise (default 'text'). */
@@ -75,6 +75,31 @@ export class FakeLiveServer {
   /** Failures recorded on any connection (scripts, handlers, socket errors). */
   get errors(): Error[] {
     return this.connections.flatMap((conn) => conn.errors);
+  }
+
+  /**
+   * The client frames the Gemini session behind `conn` (default: the newest connection) holds,
+   * in order, as a resumable session would: a connection that resumed from a handle starts with
+   * what that handle's session held (the frames its connection had consumed when it issued the
+   * handle, after that connection's own start), then adds every frame it received itself. Frames
+   * a connection received after the handle the next one resumed from are not in it: that is
+   * what a drop loses unless the client sends them again.
+   */
+  sessionHistory(conn: FakeLiveConnection | undefined = this.connections.at(-1)): LiveClientFrame[] {
+    const segments: LiveClientFrame[][] = [];
+    let current = conn;
+    let upTo = Number.POSITIVE_INFINITY;
+    const seen = new Set<FakeLiveConnection>();
+    while (current !== undefined && !seen.has(current)) {
+      seen.add(current);
+      segments.push(current.received.slice(0, upTo));
+      const handle = current.resumedFrom;
+      const issuer =
+        handle === undefined ? undefined : this.connections.find((c) => c.issuedHandles.has(handle));
+      upTo = issuer?.issuedHandles.get(handle as string) ?? 0;
+      current = issuer;
+    }
+    return segments.reverse().flat();
   }
 
   /** Queues a plan for the next incoming connection not yet planned (one plan per upgrade request). */

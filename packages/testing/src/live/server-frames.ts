@@ -45,8 +45,12 @@ export const liveServerFrames = {
   usage(usageMetadata: object): object {
     return { usageMetadata };
   },
-  resumptionUpdate(newHandle: string, resumable = true): object {
-    return { sessionResumptionUpdate: { newHandle, resumable } };
+  /** `lastConsumedClientMessageIndex` (transparent resumption) is an int64 as a decimal string. */
+  resumptionUpdate(newHandle: string, resumable = true, lastConsumedClientMessageIndex?: string): object {
+    const update: Record<string, unknown> = { newHandle, resumable };
+    if (lastConsumedClientMessageIndex !== undefined)
+      update.lastConsumedClientMessageIndex = lastConsumedClientMessageIndex;
+    return { sessionResumptionUpdate: update };
   },
   /** `timeLeft` is a protobuf duration string such as `'10s'`. */
   goAway(timeLeft = '10s'): object {

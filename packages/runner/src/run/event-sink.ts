@@ -1,0 +1,151 @@
+import {
+  EarshotError,
+  type Event,
+  LIVE_RESUMPTION_HANDLE_KEY,
+  type PersistencePolicy,
+  type RunConfig,
+  type Session,
+  type SessionService,
+  StorageError,
+} from '@earshot/core';
+import type { LiveServerSessionResumptionUpdate } from '@google/genai';
+import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
+import { AsyncQueue } from './async-queue.js';
+
+/** An append that failed: the run ends, and the event it was for is not yielded. */
+export class PersistFailure extends Error {
+  /** What the run throws: the store's own typed error, or a `StorageError` wrapping it. */
+  readonly error: EarshotError;
+
+  constructor(cause: unknown) {
+    const error =
+      cause instanceof EarshotError
+        ? cause
+        : new StorageError(`appending an event to the session failed: ${messageOf(cause)}`, { cause });
+    super(error.message, { cause });
+    this.error = error;
+  }
+}
+
+/**
+ * Where every event of a run goes, in order: custom metadata, the persistence policy, the
+ * session append (persisted events only, before they are yielded), then `output`, which the
+ * generator yields from. Also keeps the latest resumable handle and writes it (with the active
+ * agent when transfers are possible) into the state delta of the next persisted turn-boundary
+ * or error event, or of a final event when the run ends with it unsaved.
+ */
+export class EventSink {
+  readonly output = new AsyncQueue<Event>();
+  private readonly runConfig: RunConfig;
+  private readonly policy: PersistencePolicy;
+  private readonly sessionService: SessionService;
+  private readonly session: Session;
+  private readonly activeAgent: () => string | undefined;
+  private readonly onEvent: (event: Event) => void;
+  private handle: string | undefined;
+  private handleSaved = true;
+  private generation = 0;
+
+  constructor(options: {
+    runConfig: RunConfig;
+    persistencePolicy: PersistencePolicy;
+    sessionService: SessionService;
+    session: Session;
+    /** The agent to record next to the handle, or undefined when there is only one agent. */
+    activeAgent: () => string | undefined;
+    /** Sees every event emitted (persisted or not), before it is stored. */
+    onEvent?: (event: Event) => void;
+  }) {
+    this.runConfig = options.runConfig;
+    this.policy = options.persistencePolicy;
+    this.sessionService = options.sessionService;
+    this.session = options.session;
+    this.activeAgent = options.activeAgent;
+    this.onEvent = options.onEvent ?? (() => {});
+  }
+
+  /** The latest handle the server marked resumable (what a reconnect uses). */
+  get resumptionHandle(): string | undefined {
+    return this.handle;
+  }
+
+  /** Counts resumable handles seen: tells whether a handle is newer than some point of the run. */
+  get handleGeneration(): number {
+    return this.generation;
+  }
+
+  /** The handle this run's first connection resumed from. */
+  startFrom(handle: string): void {
+    this.handle = handle;
+    this.handleSaved = this.session.state[LIVE_RESUMPTION_HANDLE_KEY] === handle;
+  }
+
+  /** Returns true when the update carried a new resumable handle. */
+  noteResumptionUpdate(update: LiveServerSessionResumptionUpdate): boolean {
+    if (!update.resumable || !update.newHandle) return false;
+    this.handle = update.newHandle;
+    this.handleSaved = false;
+    this.generation += 1;
+    return true;
+  }
+
+  /** After a transfer: the previous agent's handle must never resume the new agent's session. */
+  forgetHandle(): void {
+    this.handle = undefined;
+    this.handleSaved = true;
+    this.generation += 1;
+  }
+
+  /** The state delta that saves the latest handle, if it is not saved yet (then counts as saved). */
+  takeUnsavedHandle(): Record<string, unknown> | undefined {
+    if (this.handleSaved || this.handle === undefined) return undefined;
+    this.handleSaved = true;
+    const delta: Record<string, unknown> = { [LIVE_RESUMPTION_HANDLE_KEY]: this.handle };
+    const agent = this.activeAgent();
+    if (agent !== undefined) delta[LIVE_AGENT_KEY] = agent;
+    return delta;
+  }
+
+  /**
+   * Emits one event. Returns a promise only when it appends, so the unpersisted hot path (model
+   * audio) costs no await. A failed append rejects with `PersistFailure` and yields nothing.
+   */
+  emit(event: Event): Promise<void> | undefined {
+    this.addMetadata(event);
+    this.onEvent(event);
+    if (!this.policy(event, this.runConfig).persist) {
+      this.output.push(event);
+      return undefined;
+    }
+    const carrier =
+      event.turnComplete || event.interrupted || event.generationComplete || event.errorCode !== undefined;
+    const delta = carrier ? this.takeUnsavedHandle() : undefined;
+    if (delta) Object.assign(event.actions.stateDelta, delta);
+    return this.append(event);
+  }
+
+  /** Yields without appending (after the store failed, nothing more is appended). */
+  yieldOnly(event: Event): void {
+    this.addMetadata(event);
+    this.output.push(event);
+  }
+
+  private addMetadata(event: Event): void {
+    if (this.runConfig.customMetadata) {
+      event.customMetadata = { ...this.runConfig.customMetadata, ...event.customMetadata };
+    }
+  }
+
+  private async append(event: Event): Promise<void> {
+    try {
+      await this.sessionService.appendEvent({ session: this.session, event });
+    } catch (error) {
+      throw new PersistFailure(error);
+    }
+    this.output.push(event);
+  }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

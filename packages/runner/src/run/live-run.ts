@@ -1,0 +1,402 @@
+import {
+  type AudioFlushReason,
+  createEvent,
+  type Event,
+  LIVE_RESUMPTION_HANDLE_KEY,
+  LiveConnectionError,
+} from '@earshot/core';
+import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
+import type { LlmAgent } from '../agents/llm-agent.js';
+import { ConnectionOpener, type OpenedConnection } from '../connection/connection-opener.js';
+import { openFirstConnection } from '../connection/first-connection.js';
+import type { LiveCloseInfo, LiveModelMessage } from '../connection/live-model.js';
+import { isReconnectableClose, resumptionFor } from '../connection/reconnect-policy.js';
+import { HandleSaveTimer, saveUnsavedHandle } from '../continuity/handle-save-timer.js';
+import { InputContinuity, unconfirmedEvent } from '../continuity/input-continuity.js';
+import type { TrackedConnection } from '../continuity/tracked-connection.js';
+import { InputPump } from '../input/input-pump.js';
+import { isImageMime } from '../input/live-input-validation.js';
+import type { LiveRequest } from '../input/live-request-queue.js';
+import { LiveTools, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
+import type { ToolBatchOutcome } from '../tools/tool-executor.js';
+import { AsyncQueue } from './async-queue.js';
+import { type AudioRecording, type RecordingResult, recordingFor } from './audio-recording.js';
+import { EventSink, messageOf } from './event-sink.js';
+import type { LiveRunOptions } from './live-run-options.js';
+import { LiveMessageMapper } from './message-mapper.js';
+import { endRun } from './run-ending.js';
+import { isSetupOnly, type RunSignal, recordStoppedCalls } from './run-signal.js';
+import { RunTranscript } from './run-transcript.js';
+
+/**
+ * One `runLive` invocation. Socket callbacks, the input pump, tool completions and recorder
+ * flushes only push signals into the inbox; a single processing loop turns them into events,
+ * persists those the policy keeps, and hands every event to `output`, which the generator
+ * yields from. The loop never waits for the consumer. Replacing the model connection (a drop,
+ * a `goAway`, an agent transfer) happens inside the loop: input waits in the queue meanwhile,
+ * and signals that arrive during the switch are handled, in order, right after it.
+ */
+export class LiveRun {
+  private readonly options: LiveRunOptions;
+  private readonly inbox = new AsyncQueue<RunSignal>();
+  private readonly stopping = new AbortController();
+  private readonly sink: EventSink;
+  private readonly input: InputPump;
+  private readonly mapper: LiveMessageMapper;
+  private readonly opener: ConnectionOpener;
+  private readonly recording: AudioRecording | undefined;
+  private readonly transcript = new RunTranscript();
+  private readonly continuity: InputContinuity;
+  private readonly handleSave: HandleSaveTimer;
+  private agent: LlmAgent;
+  private readonly tools: LiveTools;
+  private connection: TrackedConnection | undefined;
+  private connectionId = 0;
+  /** Messages of older connections are still handled, except across a transfer. */
+  private acceptFrom = 0;
+  private resumedGeneration = -1;
+  private goAwayPending = false;
+  private connectionGone = false;
+  private inputClosed = false;
+  private stopRequested = false;
+  private processing: Promise<void> | undefined;
+
+  constructor(options: LiveRunOptions) {
+    this.options = options;
+    this.agent = options.agent;
+    this.continuity = new InputContinuity({
+      transparent: options.runConfig.sessionResumption?.transparent === true,
+      limits: options.inputReplay,
+    });
+    this.handleSave = new HandleSaveTimer(options.resumptionSaveDelayMs, () =>
+      this.inbox.push({ kind: 'saveHandle' }),
+    );
+    this.mapper = new LiveMessageMapper({
+      invocationId: options.invocationId,
+      agentName: options.agent.name,
+    });
+    this.tools = new LiveTools(
+      {
+        ...options,
+        onSettled: (batch, outcome) => this.inbox.push({ kind: 'toolsDone', batch, outcome }),
+        onFailure: (error) => this.inbox.push({ kind: 'failure', error }),
+      },
+      options.agent,
+    );
+    this.sink = new EventSink({
+      ...options,
+      activeAgent: () => (options.tree.hasTransfers ? this.agent.name : undefined),
+      onEvent: options.tree.hasTransfers ? (event) => this.transcript.note(event) : undefined,
+    });
+    if (options.startHandle !== undefined) this.sink.startFrom(options.startHandle);
+    this.input = new InputPump({
+      queue: options.queue,
+      onSent: (request) => this.afterSend(request),
+      onInputClosed: () => this.inbox.push({ kind: 'inputClosed' }),
+      onFailure: (error) => this.inbox.push({ kind: 'failure', error }),
+    });
+    this.opener = new ConnectionOpener({
+      runConfig: options.runConfig,
+      connectTimeoutMs: options.connectTimeoutMs,
+      policy: options.reconnect,
+      signal: this.stopping.signal,
+      listenerFor: (connection) => ({
+        onMessage: (message) => this.inbox.push({ kind: 'message', connection, message }),
+        onProtocolError: (error) => this.inbox.push({ kind: 'protocolError', connection, error }),
+        onClose: (info) => this.inbox.push({ kind: 'closed', connection, info }),
+      }),
+    });
+    this.recording = recordingFor(
+      options,
+      () => this.agent.name,
+      (result) => this.inbox.push({ kind: 'recording', result }),
+    );
+  }
+
+  /** The run's events, in order; ends when the run ends, failing with the run's error if any. */
+  get output(): AsyncQueue<Event> {
+    return this.sink.output;
+  }
+
+  /** Starts connecting and processing; events (and the final error, if any) arrive on `output`. */
+  start(): void {
+    this.options.queue.attach(this);
+    this.processing ??= this.process();
+  }
+
+  /** Stops the run (caller left or it ended): aborts tools, closes the model, flushes the recorder. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.stopping.abort();
+    this.tools.abortAll();
+    this.inbox.push({ kind: 'wake' });
+    await this.processing;
+  }
+
+  private async process(): Promise<void> {
+    let failure: unknown;
+    try {
+      const { opener, sink } = this;
+      await openFirstConnection({
+        ...this.options,
+        opener,
+        sink,
+        adopt: (opened, prelude) => this.adopt(opened, -1, prelude),
+      });
+      while (!this.stopRequested) {
+        let signal = this.inbox.tryTake();
+        if (signal === undefined) {
+          const taken = await this.inbox.take();
+          if (taken.done) break;
+          signal = taken.value;
+        }
+        if (this.stopRequested || (await this.handle(signal))) break;
+      }
+    } catch (error) {
+      failure = error;
+    }
+    await this.shutdown(failure);
+  }
+
+  /** Handles one signal; true when the run has finished normally. */
+  private async handle(signal: RunSignal): Promise<boolean> {
+    switch (signal.kind) {
+      case 'message':
+        if (signal.connection < this.acceptFrom) break;
+        if (signal.connection === this.connectionId && !isSetupOnly(signal.message)) this.opener.proven();
+        await this.handleMessage(signal.message, signal.connection === this.connectionId);
+        break;
+      case 'protocolError':
+        if (signal.connection === this.connectionId) throw signal.error;
+        break;
+      case 'closed':
+        if (signal.connection === this.connectionId) await this.handleClose(signal.info);
+        break;
+      case 'userContent':
+        await this.sink.emit(
+          createEvent({ invocationId: this.options.invocationId, author: 'user', content: signal.content }),
+        );
+        break;
+      case 'inputClosed':
+        this.inputClosed = true;
+        break;
+      case 'toolsDone':
+        await this.handleToolsDone(signal.batch, signal.outcome);
+        break;
+      case 'recording':
+        await this.emitRecording(signal.result);
+        break;
+      case 'saveHandle':
+        await saveUnsavedHandle(this.sink, this.eventBase());
+        break;
+      case 'failure':
+        throw signal.error;
+      case 'wake':
+        break;
+    }
+    // Closing the queue ends the run once running tools are done; the server is not awaited.
+    // Pending recorder flushes are awaited by the end of the run, within its time limit.
+    const inputDone = this.inputClosed || (this.connectionGone && this.options.queue.isClosed);
+    return inputDone && this.tools.inFlight === 0;
+  }
+
+  private async handleMessage(message: LiveModelMessage, fromCurrent: boolean): Promise<void> {
+    const mapped = this.mapper.map(message);
+    if (mapped.cancelledCallIds.length > 0) this.tools.cancel(mapped.cancelledCallIds);
+    for (const { event, boundary, toolCalls } of mapped.events) {
+      // A handle from a connection already replaced would roll back what the new one did.
+      const update = event.liveSessionResumptionUpdate;
+      if (update && fromCurrent && this.sink.noteResumptionUpdate(update)) {
+        this.continuity.confirmed(this.connectionId, update);
+        this.handleSave.start();
+      }
+      // Calls from a connection being replaced cannot be answered on it any more.
+      if (toolCalls) {
+        const origin = fromCurrent ? this.connection : undefined;
+        const generation = this.sink.handleGeneration;
+        this.tools.start(toolCalls, { agent: this.agent, origin, generation, answered: false });
+      }
+      this.recording?.recordModelAudio(event);
+      const appending = this.sink.emit(event);
+      if (appending) await appending;
+      if (boundary) this.flushRecording(boundary);
+    }
+    if (!fromCurrent) return;
+    // goAway: move to a new connection at once; without a handle yet, as soon as one arrives.
+    if (message.goAway) this.goAwayPending = true;
+    if (this.goAwayPending && this.sink.resumptionHandle !== undefined && this.mayReconnect()) {
+      await this.replaceConnection();
+    }
+  }
+
+  private async handleClose(info: LiveCloseInfo): Promise<void> {
+    this.connection = undefined;
+    this.connectionGone = true;
+    // Not a drop if the caller already closed the queue (its close may still be in the pump).
+    if (info.closedByClient || this.inputClosed || this.options.queue.isClosed) return;
+    const detail = info.reason ? `: ${info.reason}` : '';
+    const lost = `live connection closed unexpectedly (code ${info.code})${detail}`;
+    if (!isReconnectableClose(info.code) || !this.mayReconnect()) {
+      throw new LiveConnectionError(lost, { closeCode: info.code, cause: info.error });
+    }
+    if (this.sink.resumptionHandle === undefined) {
+      throw new LiveConnectionError(`${lost}; no resumption handle to reconnect with`, {
+        closeCode: info.code,
+        cause: info.error,
+      });
+    }
+    await this.replaceConnection();
+  }
+
+  private mayReconnect(): boolean {
+    return this.options.reconnect.maxAttempts > 0 && !this.options.queue.isClosed && !this.stopRequested;
+  }
+
+  /** Same agent, same Gemini session: resume it from the latest handle on a new connection. */
+  private async replaceConnection(): Promise<void> {
+    const generation = this.sink.handleGeneration;
+    const resumption = resumptionFor(this.options.runConfig.sessionResumption, this.sink.resumptionHandle);
+    this.detachConnection('reconnect');
+    const opened = await this.opener.replace(
+      this.options.tree.connectionTarget(this.agent, resumption),
+      this.worthConnecting,
+    );
+    // What the session behind the handle may lack goes first (transparent), or is reported.
+    let report: Event | undefined;
+    this.adopt(opened, generation, (connection) => {
+      report = unconfirmedEvent(this.continuity.resumeOn(connection, generation), this.eventBase());
+    });
+    if (report) this.sink.yieldOnly(report);
+  }
+
+  /** Another agent: its own instruction, tools and Gemini session (never the other agent's handle). */
+  private async transferTo(target: LlmAgent): Promise<void> {
+    this.detachConnection('transfer');
+    this.acceptFrom = Number.POSITIVE_INFINITY; // the old agent's late messages are dropped
+    this.agent = target;
+    this.mapper.agentName = target.name;
+    this.tools.useAgent(target);
+    this.sink.forgetHandle();
+    this.continuity.newSession();
+    this.opener.proven();
+    const config = resumptionFor(this.options.runConfig.sessionResumption, undefined);
+    // The new agent's session starts empty: give it the conversation so far, before any input.
+    const history = this.transcript.history();
+    this.adopt(
+      await this.opener.replace(this.options.tree.connectionTarget(target, config), this.worthConnecting),
+      -1,
+      (connection) => {
+        if (history.length > 0) connection.sendClientContent({ turns: history, turnComplete: false });
+      },
+    );
+  }
+
+  /** While switching: keep trying unless the caller closed the queue with nothing left to send. */
+  private readonly worthConnecting = () => !this.options.queue.isClosed || this.input.hasUndelivered;
+
+  private detachConnection(reason: AudioFlushReason): void {
+    this.input.pause();
+    this.connection?.close();
+    this.connection = undefined;
+    this.connectionGone = true;
+    this.goAwayPending = false;
+    // No recording straddles two connections (or two agents).
+    this.flushRecording(reason);
+  }
+
+  /** Makes a freshly opened connection the current one (nothing to adopt: the run is ending). */
+  private adopt(
+    opened: OpenedConnection | undefined,
+    resumedGeneration = -1,
+    prelude?: (connection: TrackedConnection) => void,
+  ): void {
+    if (opened === undefined) return;
+    const connection = this.continuity.track(opened.connection, opened.id);
+    prelude?.(connection);
+    this.connection = connection;
+    this.connectionId = opened.id;
+    if (this.acceptFrom > opened.id) this.acceptFrom = opened.id;
+    this.connectionGone = false;
+    this.resumedGeneration = resumedGeneration;
+    this.input.connectTo(connection);
+    this.tools.route(this.current());
+  }
+
+  private current() {
+    const { connection, agent, resumedGeneration } = this;
+    return connection && { connection, agent, resumedGeneration };
+  }
+
+  private async handleToolsDone(batch: ToolBatch, outcome: ToolBatchOutcome): Promise<void> {
+    this.tools.settled(batch, outcome, this.current());
+    const { recorded, actions } = outcome;
+    if (recorded.length === 0) return;
+    // A transfer asked for by an agent no longer speaking, or once the run is ending, is not made.
+    const ending = this.stopRequested || this.options.queue.isClosed;
+    const target =
+      batch.agent === this.agent && !ending
+        ? this.options.tree.transferTarget(this.agent, actions.transferToAgent)
+        : undefined;
+    if (target) {
+      // What the old agent's turn said so far is finished before the handover is recorded.
+      for (const event of this.mapper.finishTurn()) await this.sink.emit(event);
+      actions.stateDelta[LIVE_RESUMPTION_HANDLE_KEY] = null;
+      if (this.options.tree.hasTransfers) actions.stateDelta[LIVE_AGENT_KEY] = target.name;
+    }
+    await this.sink.emit(responseEvent(this.options.invocationId, batch, outcome));
+    if (target) await this.transferTo(target);
+  }
+
+  private flushRecording(reason: AudioFlushReason): void {
+    if (!this.recording) return;
+    this.recording.flush(reason);
+  }
+
+  private async emitRecording({ events, errors }: RecordingResult): Promise<void> {
+    for (const event of events) await this.sink.emit(event);
+    for (const error of errors) {
+      await this.sink.emit(this.errorEvent('AUDIO_RECORDING', `audio recording failed: ${messageOf(error)}`));
+    }
+  }
+
+  private afterSend(request: LiveRequest): void {
+    // Still frames are sent, never recorded (the recorder takes audio).
+    if (request.kind === 'realtime' && !isImageMime(request.blob.mimeType))
+      this.recording?.record('input', request.blob);
+    if (request.kind === 'content') this.inbox.push({ kind: 'userContent', content: request.content });
+  }
+
+  /** Ends the run: stop input and tools, close the model, then its last events (see `endRun`). */
+  private async shutdown(failure: unknown): Promise<void> {
+    this.stopping.abort();
+    this.handleSave.cancel();
+    this.input.stop();
+    this.tools.abortAll();
+    this.connection?.close();
+    this.options.queue.detach(this);
+    // Calls the stop cut short still get their (cancelled) answer in the session, before the last events.
+    const { tools, inbox, sink } = this;
+    await recordStoppedCalls({ tools, inbox, sink, invocationId: this.options.invocationId, failure });
+    const error = await endRun(failure, {
+      sink: this.sink,
+      recording: this.recording,
+      invocationId: this.options.invocationId,
+      agentName: this.agent.name,
+      recorderFlushTimeoutMs: this.options.recorderFlushTimeoutMs,
+      takeRecordings: () =>
+        this.inbox.drain().flatMap((signal) => (signal.kind === 'recording' ? [signal.result] : [])),
+      emitRecording: (result) => this.emitRecording(result),
+    });
+    this.inbox.close();
+    if (error === undefined) this.output.close();
+    else this.output.fail(error);
+  }
+
+  private errorEvent(errorCode: string, errorMessage: string): Event {
+    return createEvent({ ...this.eventBase(), errorCode, errorMessage });
+  }
+
+  private eventBase() {
+    return { invocationId: this.options.invocationId, author: this.agent.name };
+  }
+}

@@ -1,0 +1,61 @@
+import type { Content } from '@google/genai';
+import type { LiveCloseInfo, LiveModelMessage } from '../connection/live-model.js';
+import { type LiveTools, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
+import type { ToolBatchOutcome } from '../tools/tool-executor.js';
+import type { AsyncQueue } from './async-queue.js';
+import type { RecordingResult } from './audio-recording.js';
+import { type EventSink, PersistFailure } from './event-sink.js';
+
+/** Everything the run reacts to, in one ordered inbox. `connection` tags socket signals. */
+export type RunSignal =
+  | { kind: 'message'; connection: number; message: LiveModelMessage }
+  | { kind: 'protocolError'; connection: number; error: Error }
+  | { kind: 'closed'; connection: number; info: LiveCloseInfo }
+  | { kind: 'userContent'; content: Content }
+  | { kind: 'inputClosed' }
+  | { kind: 'toolsDone'; batch: ToolBatch; outcome: ToolBatchOutcome }
+  | { kind: 'recording'; result: RecordingResult }
+  | { kind: 'saveHandle' }
+  | { kind: 'failure'; error: unknown }
+  | { kind: 'wake' };
+
+/** How long the end of a run waits for aborted tool calls to settle (at once, unless a hook hangs). */
+export const STOPPED_TOOLS_SETTLE_MS = 1_000;
+
+export function isSetupOnly(message: LiveModelMessage): boolean {
+  return Object.keys(message).every((key) => key === 'setupComplete');
+}
+
+/**
+ * At the end of a run: waits (briefly) for the calls the stop aborted, and records their answers
+ * (after a failed append, only yields them; an append failing here is yielded too).
+ */
+export async function recordStoppedCalls(run: {
+  tools: LiveTools;
+  inbox: AsyncQueue<RunSignal>;
+  sink: EventSink;
+  invocationId: string;
+  failure: unknown;
+}): Promise<void> {
+  const { tools, inbox, sink, invocationId, failure } = run;
+  await tools.settledWithin(STOPPED_TOOLS_SETTLE_MS);
+  for (const { batch, outcome } of takeToolOutcomes(inbox)) {
+    const event = responseEvent(invocationId, batch, outcome);
+    if (failure instanceof PersistFailure) sink.yieldOnly(event);
+    else await sink.emit(event)?.catch(() => sink.yieldOnly(event));
+  }
+}
+
+/** Takes the settled tool batches with something to record out of the inbox; other signals stay, in order. */
+function takeToolOutcomes(
+  inbox: AsyncQueue<RunSignal>,
+): Array<{ batch: ToolBatch; outcome: ToolBatchOutcome }> {
+  const outcomes: Array<{ batch: ToolBatch; outcome: ToolBatchOutcome }> = [];
+  const others: RunSignal[] = [];
+  for (const signal of inbox.drain()) {
+    if (signal.kind !== 'toolsDone') others.push(signal);
+    else if (signal.outcome.recorded.length > 0) outcomes.push(signal);
+  }
+  for (const signal of others) inbox.push(signal);
+  return outcomes;
+}
