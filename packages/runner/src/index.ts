@@ -18,6 +18,13 @@ export { DEFAULT_INPUT_REPLAY, type InputReplayOptions } from './continuity/inpu
 export { IMAGE_MIME_TYPES } from './input/live-input-validation.js';
 export { type LiveRequest, LiveRequestQueue } from './input/live-request-queue.js';
 export { TRUNCATED_METADATA_KEY } from './run/message-mapper.js';
+export {
+  DEFAULT_STORAGE_OUTAGE,
+  STORAGE_DEGRADED,
+  STORAGE_RECOVERED,
+  StorageOutageError,
+  type StorageOutageOptions,
+} from './run/storage-outage.js';
 export { DEFAULT_MAX_TURN_TEXT_CHARS } from './run/transcription-accumulator.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,

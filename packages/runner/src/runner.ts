@@ -25,6 +25,11 @@ import { DEFAULT_TRANSCRIPT_LIMITS, type TranscriptLimits } from './continuity/b
 import { type InputReplayOptions, inputReplayOptions } from './continuity/input-ledger.js';
 import type { LiveRequestQueue } from './input/live-request-queue.js';
 import { LiveRun } from './run/live-run.js';
+import {
+  type StorageOutageOptions,
+  type StorageOutagePolicy,
+  storageOutagePolicy,
+} from './run/storage-outage.js';
 
 export interface RunnerOptions {
   appName: string;
@@ -53,6 +58,11 @@ export interface RunnerOptions {
   newSessionContext?: TranscriptLimits;
   /** Longest time a new resumption handle waits for a persisted event to carry it to session state. Default 3 s. */
   resumptionSaveDelayMs?: number;
+  /**
+   * A failing session store does not end the run: unpersisted events are held (in order, within
+   * these bounds) and retried; see README "Storage outages". `false`: end at the first failed append.
+   */
+  storageOutage?: StorageOutageOptions | false;
 }
 
 export interface RunLiveRequest {
@@ -85,6 +95,7 @@ export class Runner {
   readonly inputReplay: Required<InputReplayOptions>;
   readonly newSessionContext: Required<TranscriptLimits>;
   readonly resumptionSaveDelayMs: number;
+  readonly storageOutage: StorageOutagePolicy | undefined;
   private readonly tree: AgentTree;
 
   constructor(options: RunnerOptions) {
@@ -123,6 +134,7 @@ export class Runner {
       'resumptionSaveDelayMs',
       options.resumptionSaveDelayMs ?? DEFAULT_RESUMPTION_SAVE_DELAY_MS,
     );
+    this.storageOutage = storageOutagePolicy(options.storageOutage);
   }
 
   /**
@@ -167,6 +179,7 @@ export class Runner {
       newSessionContext: this.newSessionContext,
       sessionCreated: created,
       resumptionSaveDelayMs: this.resumptionSaveDelayMs,
+      storageOutage: this.storageOutage,
     });
     // Aborting stops the run; its last events (handle, recordings) are still yielded, then it returns.
     const onAbort = () => void run.stop();

@@ -12,6 +12,7 @@ import type { ReconnectPolicy } from '../connection/reconnect-policy.js';
 import type { TranscriptLimits } from '../continuity/bounded-transcript.js';
 import type { InputReplayOptions } from '../continuity/input-ledger.js';
 import type { LiveRequestQueue } from '../input/live-request-queue.js';
+import type { StorageOutagePolicy } from './storage-outage.js';
 
 /** What one `runLive` invocation is given by the Runner. */
 export interface LiveRunOptions {
@@ -41,4 +42,6 @@ export interface LiveRunOptions {
   sessionCreated: boolean;
   /** Longest time a new resumption handle stays unsaved. */
   resumptionSaveDelayMs: number;
+  /** Bounds for riding out a failing session store; undefined ends the run at the first failed append. */
+  storageOutage: StorageOutagePolicy | undefined;
 }

@@ -87,6 +87,8 @@ export class LiveRun {
       ...options,
       activeAgent: () => (options.tree.hasTransfers ? this.agent.name : undefined),
       onEvent: options.tree.hasTransfers ? (event) => this.transcript.note(event) : undefined,
+      author: () => this.agent.name,
+      onStorageFailure: (error) => this.inbox.push({ kind: 'failure', error }),
     });
     if (options.startHandle !== undefined) this.sink.startFrom(options.startHandle);
     this.input = new InputPump({
