@@ -27,8 +27,9 @@
 #       pinned in the package's or the root's devDependencies).
 #   scripts/pack-smoke/<dir>/browser-only.txt optional: specifiers (e.g. @earshot/bridge/browser)
 #       not loaded in Node (they are still type-checked).
-# Examples get REDIS_URL (a throwaway redis-server), S3_ENDPOINT and BUCKET (s3rver, from the
-# workspace's artifact-s3 devDependencies) in their environment.
+# Examples get REDIS_URL (a throwaway redis-server), S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY
+# and BUCKET (a real Ceph RGW, started with the workspace's @earshot/testing) and S3RVER_ENDPOINT
+# (s3rver from artifact-s3's devDependencies: anonymous access) in their environment.
 #
 # Packages are checked two at a time; npm reuses its cache (--prefer-offline). Output of each
 # package is printed when it is done. PACK_SMOKE_KEEP=1 keeps the scratch directory;
@@ -41,6 +42,7 @@ export ROOT WORK
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait "${pids[@]}" 2>/dev/null || true # the RGW helper stops its daemons before it exits
   [ "${PACK_SMOKE_KEEP:-}" = 1 ] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -61,6 +63,10 @@ done
 
 mkdir -p "$WORK/tarballs" "$WORK/logs" "$WORK/projects" "$WORK/lib"
 cp "$ROOT"/scripts/pack-smoke/lib/*.mjs "$WORK/lib/"
+# The RGW for the examples starts first (~13 s): packing and the store checks run meanwhile.
+node "$WORK/lib/example-rgw.mjs" "$ROOT" "$WORK/rgw.env" artifacts >"$WORK/logs/rgw.log" 2>&1 &
+pids+=($!)
+rgw_pid=$!
 for dir in "${dirs[@]}"; do
   (cd "$ROOT/packages/$dir" && pnpm pack --pack-destination "$WORK/tarballs" >/dev/null)
 done
@@ -69,7 +75,9 @@ for tarball in "$WORK"/tarballs/*.tgz; do
   node "$ROOT/scripts/pack-smoke/lib/check-tarball.mjs" "$tarball" "$dir" "$ROOT"
 done
 
-# Stores for the examples, on free loopback ports; stopped by pid on exit.
+# Stores for the examples, on free loopback ports, stopped by pid on exit: the Ceph RGW started
+# above (what @earshot/artifact-s3 needs: a store that enforces create-only writes), redis-server
+# and s3rver (anonymous access, for the conditional-write gate example).
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 redis_port="$(free_port)"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" >"$WORK/logs/redis.log" 2>&1 &
@@ -80,10 +88,19 @@ mkdir -p "$WORK/s3"
 NODE_OPTIONS=--openssl-legacy-provider node "$s3rver_bin" -d "$WORK/s3" -a 127.0.0.1 -p "$s3_port" --silent \
   --no-vhost-buckets --configure-bucket artifacts >"$WORK/logs/s3rver.log" 2>&1 &
 pids+=($!)
-export REDIS_URL="redis://127.0.0.1:$redis_port" S3_ENDPOINT="http://127.0.0.1:$s3_port" BUCKET=artifacts
-node "$WORK/lib/wait-stores.mjs" "$REDIS_URL" "$S3_ENDPOINT"
+export REDIS_URL="redis://127.0.0.1:$redis_port" S3RVER_ENDPOINT="http://127.0.0.1:$s3_port" BUCKET=artifacts
+node "$WORK/lib/wait-stores.mjs" "$REDIS_URL" "$S3RVER_ENDPOINT"
+wait_rgw() {
+  for _ in $(seq 1200); do
+    [ -s "$WORK/rgw.env" ] && { set -a; source "$WORK/rgw.env"; set +a; cat "$WORK/logs/rgw.log"; return 0; }
+    kill -0 "$rgw_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the Ceph RGW for the examples did not start:" >&2; cat "$WORK/logs/rgw.log" >&2; return 1
+}
 
 status=0
+wait_rgw || exit 1
 printf '%s\n' "${dirs[@]}" | xargs -P 2 -I{} bash -c 'bash "$ROOT/scripts/pack-smoke/alone.sh" {} >"$WORK/logs/{}.log" 2>&1 || echo {} >>"$WORK/failed"' || true
 for dir in "${dirs[@]}"; do cat "$WORK/logs/$dir.log"; done
 if [ -s "$WORK/failed" ]; then
