@@ -5,7 +5,7 @@ import type { Session } from '@earshot/core';
  * event onto it (the store keeps them all); nothing in a run reads them back, so an hour of
  * conversation must not pile up there.
  */
-export const SESSION_EVENTS_WINDOW = 64;
+export const SESSION_EVENTS_WINDOW = 16;
 
 /** Drops the oldest events past the window; amortized O(1) (only when it doubled). */
 export function trimSessionEvents(session: Session): void {
