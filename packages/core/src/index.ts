@@ -24,6 +24,7 @@ export {
   LiveConnectionError,
   LiveProtocolError,
   NotFoundError,
+  PluginError,
   StorageError,
 } from './errors.js';
 export {

@@ -10,6 +10,7 @@ import {
 } from '@earshot/core';
 import type { LiveServerSessionResumptionUpdate } from '@google/genai';
 import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
+import { NO_TELEMETRY, type RunTelemetry } from '../telemetry/run-telemetry.js';
 import { AsyncQueue } from './async-queue.js';
 
 /** An append that failed: the run ends, and the event it was for is not yielded. */
@@ -42,6 +43,8 @@ export class EventSink {
   private readonly session: Session;
   private readonly activeAgent: () => string | undefined;
   private readonly onEvent: (event: Event) => void;
+  private readonly observe: ((event: Event) => void) | undefined;
+  private readonly telemetry: RunTelemetry;
   private handle: string | undefined;
   private handleSaved = true;
   private generation = 0;
@@ -55,6 +58,9 @@ export class EventSink {
     activeAgent: () => string | undefined;
     /** Sees every event emitted (persisted or not), before it is stored. */
     onEvent?: (event: Event) => void;
+    /** Sees every event handed to `output` (the plugins' `onEvent`). */
+    observe?: (event: Event) => void;
+    telemetry?: RunTelemetry;
   }) {
     this.runConfig = options.runConfig;
     this.policy = options.persistencePolicy;
@@ -62,6 +68,8 @@ export class EventSink {
     this.session = options.session;
     this.activeAgent = options.activeAgent;
     this.onEvent = options.onEvent ?? (() => {});
+    this.observe = options.observe;
+    this.telemetry = options.telemetry ?? NO_TELEMETRY;
   }
 
   /** The latest handle the server marked resumable (what a reconnect uses). */
@@ -113,8 +121,10 @@ export class EventSink {
   emit(event: Event): Promise<void> | undefined {
     this.addMetadata(event);
     this.onEvent(event);
-    if (!this.policy(event, this.runConfig).persist) {
-      this.output.push(event);
+    const decision = this.policy(event, this.runConfig);
+    this.telemetry.event(decision.rule, decision.persist);
+    if (!decision.persist) {
+      this.deliver(event);
       return undefined;
     }
     const carrier =
@@ -127,6 +137,11 @@ export class EventSink {
   /** Yields without appending (after the store failed, nothing more is appended). */
   yieldOnly(event: Event): void {
     this.addMetadata(event);
+    this.deliver(event);
+  }
+
+  private deliver(event: Event): void {
+    this.observe?.(event);
     this.output.push(event);
   }
 
@@ -138,11 +153,12 @@ export class EventSink {
 
   private async append(event: Event): Promise<void> {
     try {
-      await this.sessionService.appendEvent({ session: this.session, event });
+      const { sessionService, session } = this;
+      await this.telemetry.storage('append_event', () => sessionService.appendEvent({ session, event }));
     } catch (error) {
       throw new PersistFailure(error);
     }
-    this.output.push(event);
+    this.deliver(event);
   }
 }
 

@@ -12,6 +12,8 @@ import type { ReconnectPolicy } from '../connection/reconnect-policy.js';
 import type { TranscriptLimits } from '../continuity/bounded-transcript.js';
 import type { InputReplayOptions } from '../continuity/input-ledger.js';
 import type { LiveRequestQueue } from '../input/live-request-queue.js';
+import type { RunnerPlugin } from '../plugins/runner-plugin.js';
+import type { RunTelemetry } from '../telemetry/run-telemetry.js';
 
 /** What one `runLive` invocation is given by the Runner. */
 export interface LiveRunOptions {
@@ -41,4 +43,10 @@ export interface LiveRunOptions {
   sessionCreated: boolean;
   /** Longest time a new resumption handle stays unsaved. */
   resumptionSaveDelayMs: number;
+  plugins: readonly RunnerPlugin[];
+  /** Notifications one plugin may have waiting. */
+  pluginQueueLimit: number;
+  /** How long the end of the run waits for plugins. */
+  pluginEndTimeoutMs: number;
+  telemetry: RunTelemetry;
 }

@@ -4,6 +4,7 @@ import {
   type Event,
   LIVE_RESUMPTION_HANDLE_KEY,
   LiveConnectionError,
+  type PluginError,
 } from '@earshot/core';
 import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
 import type { LlmAgent } from '../agents/llm-agent.js';
@@ -17,8 +18,11 @@ import type { TrackedConnection } from '../continuity/tracked-connection.js';
 import { InputPump } from '../input/input-pump.js';
 import { isImageMime } from '../input/live-input-validation.js';
 import type { LiveRequest } from '../input/live-request-queue.js';
-import { LiveTools, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
+import { PLUGIN_ERROR, PluginHost } from '../plugins/plugin-host.js';
+import { type ConnectionReason, noteModelOutput } from '../telemetry/run-telemetry.js';
+import { LiveTools, progressEvent, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
 import type { ToolBatchOutcome } from '../tools/tool-executor.js';
+import { toolHooksFor } from '../tools/tool-hooks.js';
 import { AsyncQueue } from './async-queue.js';
 import { type AudioRecording, type RecordingResult, recordingFor } from './audio-recording.js';
 import { EventSink, messageOf } from './event-sink.js';
@@ -60,10 +64,23 @@ export class LiveRun {
   private inputClosed = false;
   private stopRequested = false;
   private processing: Promise<void> | undefined;
+  private readonly plugins: PluginHost | undefined;
+  /** Why the next adopted connection was opened (telemetry, plugins). */
+  private opening: ConnectionReason = 'start';
 
   constructor(options: LiveRunOptions) {
     this.options = options;
     this.agent = options.agent;
+    const { session, invocationId, appName } = options;
+    const report = (error: PluginError) => this.inbox.push({ kind: 'pluginError', error });
+    this.plugins =
+      options.plugins.length === 0
+        ? undefined
+        : new PluginHost(
+            options.plugins,
+            { appName, userId: session.userId, sessionId: session.id, invocationId },
+            { queueLimit: options.pluginQueueLimit, report },
+          );
     this.continuity = new InputContinuity({
       transparent: options.runConfig.sessionResumption?.transparent === true,
       limits: options.inputReplay,
@@ -79,6 +96,8 @@ export class LiveRun {
       {
         ...options,
         onSettled: (batch, outcome) => this.inbox.push({ kind: 'toolsDone', batch, outcome }),
+        onProgress: (batch, response) => this.inbox.push({ kind: 'toolProgress', batch, response }),
+        hooksFor: (agent) => toolHooksFor(options.plugins, agent, report),
         onFailure: (error) => this.inbox.push({ kind: 'failure', error }),
       },
       options.agent,
@@ -87,6 +106,7 @@ export class LiveRun {
       ...options,
       activeAgent: () => (options.tree.hasTransfers ? this.agent.name : undefined),
       onEvent: options.tree.hasTransfers ? (event) => this.transcript.note(event) : undefined,
+      observe: this.plugins?.eventListener,
     });
     if (options.startHandle !== undefined) this.sink.startFrom(options.startHandle);
     this.input = new InputPump({
@@ -101,7 +121,8 @@ export class LiveRun {
       policy: options.reconnect,
       signal: this.stopping.signal,
       listenerFor: (connection) => ({
-        onMessage: (message) => this.inbox.push({ kind: 'message', connection, message }),
+        onMessage: (message) =>
+          this.inbox.push({ kind: 'message', connection, message, receivedAt: options.telemetry.now() }),
         onProtocolError: (error) => this.inbox.push({ kind: 'protocolError', connection, error }),
         onClose: (info) => this.inbox.push({ kind: 'closed', connection, info }),
       }),
@@ -121,6 +142,7 @@ export class LiveRun {
   /** Starts connecting and processing; events (and the final error, if any) arrive on `output`. */
   start(): void {
     this.options.queue.attach(this);
+    if (this.processing === undefined) this.plugins?.runStart();
     this.processing ??= this.process();
   }
 
@@ -165,11 +187,13 @@ export class LiveRun {
         if (signal.connection < this.acceptFrom) break;
         if (signal.connection === this.connectionId && !isSetupOnly(signal.message)) this.opener.proven();
         await this.handleMessage(signal.message, signal.connection === this.connectionId);
+        if (signal.receivedAt !== 0) this.options.telemetry.messageHandled(signal.receivedAt);
         break;
       case 'protocolError':
         if (signal.connection === this.connectionId) throw signal.error;
         break;
       case 'closed':
+        this.options.telemetry.connectionClosed(signal.connection, signal.info);
         if (signal.connection === this.connectionId) await this.handleClose(signal.info);
         break;
       case 'userContent':
@@ -182,6 +206,12 @@ export class LiveRun {
         break;
       case 'toolsDone':
         await this.handleToolsDone(signal.batch, signal.outcome);
+        break;
+      case 'toolProgress':
+        await this.sink.emit(progressEvent(this.options.invocationId, signal.batch, signal.response));
+        break;
+      case 'pluginError':
+        await this.sink.emit(this.errorEvent(PLUGIN_ERROR, signal.error.message, signal.error));
         break;
       case 'recording':
         await this.emitRecording(signal.result);
@@ -197,6 +227,8 @@ export class LiveRun {
     // Closing the queue ends the run once running tools are done; the server is not awaited.
     // Pending recorder flushes are awaited by the end of the run, within its time limit.
     const inputDone = this.inputClosed || (this.connectionGone && this.options.queue.isClosed);
+    // A stream never ends on its own: the end of the input stops it (recorded as cancelled).
+    if (inputDone && this.tools.inFlight > 0) this.tools.stopStreams();
     return inputDone && this.tools.inFlight === 0;
   }
 
@@ -217,6 +249,7 @@ export class LiveRun {
         this.tools.start(toolCalls, { agent: this.agent, origin, generation, answered: false });
       }
       this.recording?.recordModelAudio(event);
+      noteModelOutput(this.options.telemetry, event);
       const appending = this.sink.emit(event);
       if (appending) await appending;
       if (boundary) this.flushRecording(boundary);
@@ -257,6 +290,8 @@ export class LiveRun {
     const generation = this.sink.handleGeneration;
     const resumption = resumptionFor(this.options.runConfig.sessionResumption, this.sink.resumptionHandle);
     this.detachConnection('reconnect');
+    this.options.telemetry.reconnect();
+    this.opening = 'reconnect';
     const opened = await this.opener.replace(
       this.options.tree.connectionTarget(this.agent, resumption),
       this.worthConnecting,
@@ -282,6 +317,7 @@ export class LiveRun {
     const config = resumptionFor(this.options.runConfig.sessionResumption, undefined);
     // The new agent's session starts empty: give it the conversation so far, before any input.
     const history = this.transcript.history();
+    this.opening = 'transfer';
     this.adopt(
       await this.opener.replace(this.options.tree.connectionTarget(target, config), this.worthConnecting),
       -1,
@@ -320,6 +356,17 @@ export class LiveRun {
     this.resumedGeneration = resumedGeneration;
     this.input.connectTo(connection);
     this.tools.route(this.current());
+    this.announceConnection(opened.id);
+  }
+
+  /** Telemetry's connection span and the plugins' `onConnection`. */
+  private announceConnection(id: number): void {
+    const reason = this.opening;
+    const { model } = this.agent;
+    const resumed = reason === 'reconnect' || (reason === 'start' && this.options.startHandle !== undefined);
+    const info = { connectionId: id, agentName: this.agent.name, model: model.model, reason, resumed };
+    this.options.telemetry.connectionOpened({ ...info, id, provider: model.provider });
+    this.plugins?.connection(info);
   }
 
   private current() {
@@ -361,8 +408,10 @@ export class LiveRun {
 
   private afterSend(request: LiveRequest): void {
     // Still frames are sent, never recorded (the recorder takes audio).
-    if (request.kind === 'realtime' && !isImageMime(request.blob.mimeType))
+    if (request.kind === 'realtime' && !isImageMime(request.blob.mimeType)) {
       this.recording?.record('input', request.blob);
+      this.options.telemetry.audioIn(request.blob.mimeType, request.blob.data);
+    }
     if (request.kind === 'content') this.inbox.push({ kind: 'userContent', content: request.content });
   }
 
@@ -377,6 +426,10 @@ export class LiveRun {
     // Calls the stop cut short still get their (cancelled) answer in the session, before the last events.
     const { tools, inbox, sink } = this;
     await recordStoppedCalls({ tools, inbox, sink, invocationId: this.options.invocationId, failure });
+    for (const signal of inbox.drain()) {
+      if (signal.kind !== 'pluginError') inbox.push(signal);
+      else sink.yieldOnly(this.errorEvent(PLUGIN_ERROR, signal.error.message, signal.error));
+    }
     const error = await endRun(failure, {
       sink: this.sink,
       recording: this.recording,
@@ -387,13 +440,24 @@ export class LiveRun {
         this.inbox.drain().flatMap((signal) => (signal.kind === 'recording' ? [signal.result] : [])),
       emitRecording: (result) => this.emitRecording(result),
     });
+    await this.endPlugins(error);
+    this.options.telemetry.end(error);
     this.inbox.close();
     if (error === undefined) this.output.close();
     else this.output.fail(error);
   }
 
-  private errorEvent(errorCode: string, errorMessage: string): Event {
-    return createEvent({ ...this.eventBase(), errorCode, errorMessage });
+  /** `onRunEnd`, and the plugins' last failures: yielded (the run's storage is done by now). */
+  private async endPlugins(error: unknown): Promise<void> {
+    if (!this.plugins) return;
+    const late = await this.plugins.end(error, this.options.pluginEndTimeoutMs);
+    for (const failure of late) this.sink.yieldOnly(this.errorEvent(PLUGIN_ERROR, failure.message, failure));
+  }
+
+  private errorEvent(errorCode: string, errorMessage: string, plugin?: PluginError): Event {
+    const event = createEvent({ ...this.eventBase(), errorCode, errorMessage });
+    if (plugin) event.customMetadata = { 'earshot:plugin': plugin.source, 'earshot:hook': plugin.hook };
+    return event;
   }
 
   private eventBase() {
