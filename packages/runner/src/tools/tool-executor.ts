@@ -226,10 +226,11 @@ export class ToolExecutor {
         run.sent += 1;
       }
     } catch (error) {
-      // Cancelled, timed out or failed: stop the iteration (a generator's `finally` runs).
-      Promise.resolve()
-        .then(() => iterator.return?.())
-        .catch(() => {});
+      // Cancelled, timed out or failed: stop the iteration (a generator's `finally` runs). A
+      // cancelled stream is waited for (briefly), so its cleanup is done when the call settles.
+      const stopping = Promise.resolve().then(() => iterator.return?.());
+      stopping.catch(() => {});
+      if (error instanceof CallCancelled) await settledWithin(stopping, STREAM_STOP_WAIT_MS);
       throw error;
     }
   }
@@ -245,6 +246,9 @@ export class ToolExecutor {
     return replaced;
   }
 }
+
+/** How long a cancelled stream's `return()` (its `finally`) is waited for. */
+const STREAM_STOP_WAIT_MS = 1_000;
 
 class CallCancelled extends Error {}
 class CallTimedOut extends Error {}
@@ -278,6 +282,17 @@ function mergeActions(into: EventActions, from: EventActions): void {
   if (from.escalate) into.escalate = true;
   if (from.transferToAgent !== undefined) into.transferToAgent = from.transferToAgent;
 }
+
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([work.then(noop, noop), timeout]);
+  clearTimeout(timer);
+}
+
+function noop(): void {}
 
 function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
