@@ -96,7 +96,8 @@ export class ToolHooks {
     what: string,
     cause?: unknown,
   ): HookDecision {
-    const message = `${source} ${hook} ${what}`;
+    const label = source.startsWith('agent ') ? source : `plugin ${source}`;
+    const message = `${label} ${hook} ${what}`;
     this.report(new PluginError(message, { source, hook, cause }));
     return { response: { error: `${failedAs}: ${message}` }, failed: true };
   }
@@ -118,7 +119,7 @@ export function toolHooksFor(
   report: (error: PluginError) => void,
 ): ToolHooks | undefined {
   const sources = plugins.map((plugin) => ({
-    source: `plugin ${plugin.name}`,
+    source: plugin.name,
     before: plugin.beforeToolCall && ((call: ToolCallInfo) => plugin.beforeToolCall?.(call)),
     after:
       plugin.afterToolCall &&
