@@ -115,7 +115,10 @@ describe('tool callbacks (ADK meaning) end to end through the real SDK', () => {
       tools: [tool],
       runner: { plugins: [plugin] },
       agent: {
-        beforeToolCallback: [() => void order.push('agent before 1'), () => void order.push('agent before 2')],
+        beforeToolCallback: [
+          () => void order.push('agent before 1'),
+          () => void order.push('agent before 2'),
+        ],
         afterToolCallback: () => {
           order.push('agent after');
           return { replaced: true };

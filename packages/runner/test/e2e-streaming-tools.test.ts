@@ -21,7 +21,9 @@ function gate(): { opened: Promise<void>; open: () => void } {
 }
 
 const responsesOf = (events: { content?: { parts?: Array<{ functionResponse?: unknown }> } }[]) =>
-  events.flatMap((e) => (e.content?.parts ?? []).flatMap((p) => (p.functionResponse ? [p.functionResponse] : [])));
+  events.flatMap((e) =>
+    (e.content?.parts ?? []).flatMap((p) => (p.functionResponse ? [p.functionResponse] : [])),
+  );
 
 describe('non-blocking and streaming tools end to end through the real SDK', () => {
   it('a NON_BLOCKING tool is declared so, model audio flows while it runs, its answer carries the scheduling', async () => {
@@ -69,6 +71,7 @@ describe('non-blocking and streaming tools end to end through the real SDK', () 
     await run.waitForCount((e) => kindOf(e) === 'response', 2);
     queue.close();
     expect(await run.done).toEqual({ error: undefined });
+    expect(conn.toolResponseErrors).toEqual([]);
     expect(conn.protocolErrors).toEqual([]);
     expect(await fixture.storedKinds()).toEqual(['call', 'response', 'response']);
   });
@@ -101,6 +104,7 @@ describe('non-blocking and streaming tools end to end through the real SDK', () 
     await run.waitForCount((e) => kindOf(e) === 'response', 4);
     queue.close();
     expect(await run.done).toEqual({ error: undefined });
+    expect(conn.toolResponseErrors).toEqual([]);
     expect(conn.protocolErrors).toEqual([]);
     const yielded = responsesOf(run.events);
     expect(yielded).toEqual(
@@ -112,7 +116,11 @@ describe('non-blocking and streaming tools end to end through the real SDK', () 
         willContinue,
       })),
     );
-    const session = await fixture.sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' });
+    const session = await fixture.sessionService.getSession({
+      appName: 'app',
+      userId: 'u1',
+      sessionId: 's1',
+    });
     expect(responsesOf(session?.events ?? [])).toEqual(yielded);
     expect(await fixture.storedKinds()).toEqual(['call', 'response', 'response', 'response', 'response']);
   });
@@ -155,11 +163,13 @@ describe('non-blocking and streaming tools end to end through the real SDK', () 
     queue.close();
     expect(await run.done).toEqual({ error: undefined });
     const stored = responsesOf(
-      (await fixture.sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' }))?.events ?? [],
+      (await fixture.sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' }))?.events ??
+        [],
     ) as Array<{ response?: Record<string, unknown> }>;
     // Every value the model got, then the cancelled answer (never sent): no call without an answer.
     expect(stored).toHaveLength(sent + 1);
     expect(stored.at(-1)?.response).toEqual({ error: 'cancelled: cancelled by the model' });
+    expect(conn.toolResponseErrors).toEqual([]);
     expect(conn.protocolErrors).toEqual([]);
   });
 
@@ -189,7 +199,8 @@ describe('non-blocking and streaming tools end to end through the real SDK', () 
     const kinds = await fixture.storedKinds();
     expect(kinds[0]).toBe('call');
     const stored = responsesOf(
-      (await fixture.sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' }))?.events ?? [],
+      (await fixture.sessionService.getSession({ appName: 'app', userId: 'u1', sessionId: 's1' }))?.events ??
+        [],
     ) as Array<{ response?: Record<string, unknown> }>;
     expect(stored.at(-1)?.response).toEqual({ error: 'cancelled: the live run ended' });
   });
@@ -234,5 +245,52 @@ describe('non-blocking and streaming tools end to end through the real SDK', () 
           execute: () => 1,
         }),
     ).toThrow(/scheduling must be/);
+  });
+});
+
+describe('streaming tools in Vertex AI mode', () => {
+  it('the SDK sends live tool responses untransformed, so willContinue and scheduling reach the wire', async () => {
+    const { FakeLiveServer } = await import('@earshot/testing');
+    const { InMemorySessionService } = await import('@earshot/core');
+    const { GeminiLiveModel } = await import('../src/connection/gemini-live-model.js');
+    const { LlmAgent } = await import('../src/agents/llm-agent.js');
+    const { Runner } = await import('../src/runner.js');
+    const { LiveRequestQueue } = await import('../src/input/live-request-queue.js');
+    const { collect } = await import('./helpers/collect.js');
+    const server = await FakeLiveServer.start({ frames: 'binary' });
+    try {
+      const model = new GeminiLiveModel({
+        model: 'gemini-live-test',
+        vertexai: true,
+        apiKey: 'vertex-key',
+        httpOptions: { baseUrl: server.baseUrl },
+      });
+      const tool = new FunctionTool({
+        name: 'ticks',
+        description: '',
+        execute: async function* () {
+          yield 1;
+        },
+      });
+      const runner = new Runner({
+        appName: 'app',
+        agent: new LlmAgent({ name: 'helper', model, tools: [tool] }),
+        sessionService: new InMemorySessionService(),
+      });
+      const queue = new LiveRequestQueue();
+      const run = collect(runner.runLive({ userId: 'u', sessionId: 's', liveRequestQueue: queue }));
+      const conn = await server.nextConnection();
+      expect(conn.functionDeclarations[0]?.behavior).toBe('NON_BLOCKING');
+      conn.sendToolCall([{ id: 'v', name: 'ticks', args: {} }]);
+      await waitUntil(() => conn.toolResponses.length === 2, { what: '2 responses' });
+      expect(conn.toolResponses.map((r) => [r.willContinue, r.scheduling])).toEqual([
+        [true, 'WHEN_IDLE'],
+        [false, 'WHEN_IDLE'],
+      ]);
+      queue.close();
+      expect(await run.done).toEqual({ error: undefined });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -70,6 +70,11 @@ export class FakeLiveConnection {
   readonly issuedHandles = new Map<string, number>();
   /** Client frames (after setup) this connection had received when its socket closed. */
   consumedAtClose: number | undefined;
+  /**
+   * Function responses that break the declarations as the Live API reads them (undeclared
+   * function, `scheduling` or `willContinue` on a blocking one, a response after a call's last).
+   */
+  readonly toolResponseErrors: FakeProtocolError[] = [];
   /** The functions the setup declared (empty until the setup frame arrived). */
   functionDeclarations: FakeFunctionDeclaration[] = [];
 
@@ -91,7 +96,7 @@ export class FakeLiveConnection {
     this.apiKey = query.get('key') ?? undefined;
     this.apiVersion = /\.(v[0-9][a-z0-9]*)\./i.exec(init.url.split('?')[0] ?? '')?.[1];
     this.waiters = new FrameWaiters(this.received);
-    this.toolLog = new ToolResponseLog(() => this.functionDeclarations, this.protocolErrors);
+    this.toolLog = new ToolResponseLog(() => this.functionDeclarations, this.toolResponseErrors);
     this.closed = new Promise<FakeCloseInfo>((resolve) => {
       this.socket.once('close', (code: number, reason: Buffer) => {
         this.consumedAtClose = this.received.length;
@@ -116,7 +121,7 @@ export class FakeLiveConnection {
 
   /**
    * Every function response received, in order, with its `scheduling` and `willContinue`;
-   * responses that break the declarations are also in `protocolErrors`.
+   * responses that break the declarations are also in `toolResponseErrors`.
    */
   get toolResponses(): readonly FakeToolResponse[] {
     return this.toolLog.responses;

@@ -40,8 +40,8 @@ export function declarationsOf(setup: Record<string, unknown>): FakeFunctionDecl
  * Records the function responses a connection receives and checks them against the
  * declarations as the Live API would: a response must name a declared function; `scheduling`
  * belongs to `NON_BLOCKING` functions and must be a known value; `willContinue: true` belongs to
- * non-blocking functions; nothing may follow the last response to a call. A breach is a
- * protocol error (`conn.protocolErrors`), the response is recorded anyway.
+ * non-blocking functions; nothing may follow the last response to a call. A breach goes to
+ * `conn.toolResponseErrors`; the response is recorded anyway.
  */
 export class ToolResponseLog {
   readonly responses: FakeToolResponse[] = [];
