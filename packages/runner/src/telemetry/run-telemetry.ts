@@ -89,6 +89,14 @@ export class OtelRunTelemetry implements RunTelemetry {
   private readonly connections = new Map<number, Span>();
   private readonly inSeconds = new PcmSeconds();
   private readonly outSeconds = new PcmSeconds();
+  /**
+   * Audio seconds and event counts are summed here and added to the instruments at each turn
+   * boundary (a `control` event) and at the end: per-chunk adds would cost an SDK an
+   * attribute lookup per audio chunk.
+   */
+  private pendingIn = 0;
+  private pendingOut = 0;
+  private readonly pendingEvents = new Map<string, { rule: string; persisted: boolean; count: number }>();
   private ended = false;
 
   constructor(instruments: RunnerInstruments, info: RunTraceInfo) {
@@ -212,17 +220,32 @@ export class OtelRunTelemetry implements RunTelemetry {
   }
 
   audioIn(mimeType: string | undefined, base64: string | undefined): void {
-    const seconds = this.inSeconds.of(mimeType, base64);
-    if (seconds > 0) this.instruments.audioIn.add(seconds);
+    this.pendingIn += this.inSeconds.of(mimeType, base64);
   }
 
   audioOut(mimeType: string | undefined, base64: string | undefined): void {
-    const seconds = this.outSeconds.of(mimeType, base64);
-    if (seconds > 0) this.instruments.audioOut.add(seconds);
+    this.pendingOut += this.outSeconds.of(mimeType, base64);
   }
 
   event(rule: string, persisted: boolean): void {
-    this.instruments.events.add(1, this.instruments.ruleAttributesOf(rule, persisted));
+    const key = persisted ? rule : `${rule}\u0000`;
+    const pending = this.pendingEvents.get(key);
+    if (pending) pending.count += 1;
+    else this.pendingEvents.set(key, { rule, persisted, count: 1 });
+    if (rule === 'control') this.flushCounts();
+  }
+
+  private flushCounts(): void {
+    const { instruments } = this;
+    if (this.pendingIn > 0) instruments.audioIn.add(this.pendingIn);
+    if (this.pendingOut > 0) instruments.audioOut.add(this.pendingOut);
+    this.pendingIn = 0;
+    this.pendingOut = 0;
+    for (const pending of this.pendingEvents.values()) {
+      if (pending.count === 0) continue;
+      instruments.events.add(pending.count, instruments.ruleAttributesOf(pending.rule, pending.persisted));
+      pending.count = 0;
+    }
   }
 
   tokens(usage: { promptTokenCount?: number; responseTokenCount?: number } | undefined): void {
@@ -239,6 +262,7 @@ export class OtelRunTelemetry implements RunTelemetry {
   end(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    this.flushCounts();
     for (const [id] of this.connections)
       this.connectionClosed(id, { code: undefined, closedByClient: true, reason: '' });
     if (error === undefined) {
