@@ -89,15 +89,17 @@ export class RecordingWriter {
         defaultSampleRate: this.options.defaultOutputSampleRate,
       });
       const data = rendered.wav.toString('base64');
-      const outcome = await withRetry({
-        operation: () =>
-          this.options.artifactService.saveArtifact({
-            ...run.scope,
-            filename,
-            artifact: { inlineData: { data, mimeType: 'audio/wav' } },
-          }),
-        options: this.options.retry,
-      });
+      const outcome = await this.options.telemetry.save('mixdown', { bytes: rendered.wav.length }, () =>
+        withRetry({
+          operation: () =>
+            this.options.artifactService.saveArtifact({
+              ...run.scope,
+              filename,
+              artifact: { inlineData: { data, mimeType: 'audio/wav' } },
+            }),
+          options: this.options.retry,
+        }),
+      );
       if (!outcome.ok) throw outcome.error;
       const metadata = {
         sampleRate: rendered.sampleRate,
@@ -137,18 +139,21 @@ export class RecordingWriter {
   private save(run: RunState, segment: Segment, attempts: number | undefined): Promise<RetryOutcome<number>> {
     // Encoded once, reused by every attempt.
     const data = segment.storedBase64();
-    return withRetry({
-      operation: () =>
-        this.options.artifactService.saveArtifact({
-          appName: run.scope.appName,
-          userId: run.scope.userId,
-          sessionId: run.scope.sessionId,
-          filename: segment.filename,
-          artifact: { inlineData: { data, mimeType: segment.storage.mimeType } },
-        }),
-      options: this.options.retry,
-      attempts,
-    });
+    const details = { direction: segment.direction, bytes: segment.byteLength };
+    return this.options.telemetry.save('segment', details, () =>
+      withRetry({
+        operation: () =>
+          this.options.artifactService.saveArtifact({
+            appName: run.scope.appName,
+            userId: run.scope.userId,
+            sessionId: run.scope.sessionId,
+            filename: segment.filename,
+            artifact: { inlineData: { data, mimeType: segment.storage.mimeType } },
+          }),
+        options: this.options.retry,
+        attempts,
+      }),
+    );
   }
 
   /**

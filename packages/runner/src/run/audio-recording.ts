@@ -26,6 +26,7 @@ export class AudioRecording {
   private readonly recorder: AudioRecorder;
   private readonly scope: () => AudioRecordingScope;
   private readonly onFlushed: (result: RecordingResult) => void;
+  private readonly within: <T>(fn: () => T) => T;
   private tail: Promise<void> = Promise.resolve();
   private held: RecordingResult = { events: [], errors: [] };
 
@@ -33,14 +34,17 @@ export class AudioRecording {
     recorder: AudioRecorder;
     scope: () => AudioRecordingScope;
     onFlushed: (result: RecordingResult) => void;
+    /** Runs a recorder call inside the run's trace context (its storage spans nest under the run). */
+    within?: <T>(fn: () => T) => T;
   }) {
     this.recorder = options.recorder;
     this.scope = options.scope;
     this.onFlushed = options.onFlushed;
+    this.within = options.within ?? ((fn) => fn());
   }
 
   record(direction: AudioDirection, blob: Blob): void {
-    const recorded = settle(() => this.recorder.record(this.scope(), direction, blob));
+    const recorded = settle(() => this.within(() => this.recorder.record(this.scope(), direction, blob)));
     this.enqueue(async () => {
       this.held.events.push(...unwrap(await recorded));
     });
@@ -55,7 +59,7 @@ export class AudioRecording {
   }
 
   flush(reason: AudioFlushReason): void {
-    const flushed = settle(() => this.recorder.flush(this.scope(), reason));
+    const flushed = settle(() => this.within(() => this.recorder.flush(this.scope(), reason)));
     this.enqueue(async () => {
       try {
         this.held.events.push(...unwrap(await flushed));
@@ -124,6 +128,7 @@ export function recordingFor(
     appName: string;
     session: { userId: string; id: string };
     invocationId: string;
+    telemetry?: { within<T>(fn: () => T): T };
   },
   agentName: () => string,
   onFlushed: (result: RecordingResult) => void,
@@ -137,5 +142,7 @@ export function recordingFor(
     invocationId,
     agentName: agentName(),
   });
-  return new AudioRecording({ recorder: audioRecorder, scope, onFlushed });
+  const { telemetry } = options;
+  const within = telemetry && (<T>(fn: () => T) => telemetry.within(fn));
+  return new AudioRecording({ recorder: audioRecorder, scope, onFlushed, within });
 }

@@ -39,6 +39,8 @@ export interface ToolTrace {
 export interface RunTelemetry {
   /** `performance.now()` when measuring, 0 otherwise (saves the clock read). */
   now(): number;
+  /** Runs `fn` in the run span's context (what it starts, e.g. a recorder's storage spans, nests under the run). */
+  within<T>(fn: () => T): T;
   connectionOpened(info: ConnectionTraceInfo): void;
   connectionClosed(
     id: number,
@@ -61,6 +63,7 @@ const NOOP_TOOL: ToolTrace = { run: (fn) => fn(), end: () => {} };
 /** `Runner({telemetry: false})`: every call returns at once. */
 export const NO_TELEMETRY: RunTelemetry = {
   now: () => 0,
+  within: (fn) => fn(),
   connectionOpened: () => {},
   connectionClosed: () => {},
   reconnect: () => {},
@@ -117,6 +120,10 @@ export class OtelRunTelemetry implements RunTelemetry {
 
   now(): number {
     return performance.now();
+  }
+
+  within<T>(fn: () => T): T {
+    return context.with(this.context, fn);
   }
 
   connectionOpened(info: ConnectionTraceInfo): void {
