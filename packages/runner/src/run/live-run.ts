@@ -18,7 +18,7 @@ import type { TrackedConnection } from '../continuity/tracked-connection.js';
 import { InputPump } from '../input/input-pump.js';
 import { isImageMime } from '../input/live-input-validation.js';
 import type { LiveRequest } from '../input/live-request-queue.js';
-import { PLUGIN_ERROR, PluginHost } from '../plugins/plugin-host.js';
+import { pluginErrorEvent, RunObservers } from '../plugins/run-observers.js';
 import { type ConnectionReason, noteModelOutput } from '../telemetry/run-telemetry.js';
 import { LiveTools, progressEvent, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
 import type { ToolBatchOutcome } from '../tools/tool-executor.js';
@@ -64,23 +64,15 @@ export class LiveRun {
   private inputClosed = false;
   private stopRequested = false;
   private processing: Promise<void> | undefined;
-  private readonly plugins: PluginHost | undefined;
+  private readonly observers: RunObservers;
   /** Why the next adopted connection was opened (telemetry, plugins). */
   private opening: ConnectionReason = 'start';
 
   constructor(options: LiveRunOptions) {
     this.options = options;
     this.agent = options.agent;
-    const { session, invocationId, appName } = options;
     const report = (error: PluginError) => this.inbox.push({ kind: 'pluginError', error });
-    this.plugins =
-      options.plugins.length === 0
-        ? undefined
-        : new PluginHost(
-            options.plugins,
-            { appName, userId: session.userId, sessionId: session.id, invocationId },
-            { queueLimit: options.pluginQueueLimit, report },
-          );
+    this.observers = new RunObservers(options, report);
     this.continuity = new InputContinuity({
       transparent: options.runConfig.sessionResumption?.transparent === true,
       limits: options.inputReplay,
@@ -106,7 +98,7 @@ export class LiveRun {
       ...options,
       activeAgent: () => (options.tree.hasTransfers ? this.agent.name : undefined),
       onEvent: options.tree.hasTransfers ? (event) => this.transcript.note(event) : undefined,
-      observe: this.plugins?.eventListener,
+      observe: this.observers.eventListener,
     });
     if (options.startHandle !== undefined) this.sink.startFrom(options.startHandle);
     this.input = new InputPump({
@@ -142,7 +134,7 @@ export class LiveRun {
   /** Starts connecting and processing; events (and the final error, if any) arrive on `output`. */
   start(): void {
     this.options.queue.attach(this);
-    if (this.processing === undefined) this.plugins?.runStart();
+    if (this.processing === undefined) this.observers.runStart();
     this.processing ??= this.process();
   }
 
@@ -211,7 +203,7 @@ export class LiveRun {
         await this.sink.emit(progressEvent(this.options.invocationId, signal.batch, signal.response));
         break;
       case 'pluginError':
-        await this.sink.emit(this.errorEvent(PLUGIN_ERROR, signal.error.message, signal.error));
+        await this.sink.emit(pluginErrorEvent(this.eventBase(), signal.error));
         break;
       case 'recording':
         await this.emitRecording(signal.result);
@@ -356,17 +348,7 @@ export class LiveRun {
     this.resumedGeneration = resumedGeneration;
     this.input.connectTo(connection);
     this.tools.route(this.current());
-    this.announceConnection(opened.id);
-  }
-
-  /** Telemetry's connection span and the plugins' `onConnection`. */
-  private announceConnection(id: number): void {
-    const reason = this.opening;
-    const { model } = this.agent;
-    const resumed = reason === 'reconnect' || (reason === 'start' && this.options.startHandle !== undefined);
-    const info = { connectionId: id, agentName: this.agent.name, model: model.model, reason, resumed };
-    this.options.telemetry.connectionOpened({ ...info, id, provider: model.provider });
-    this.plugins?.connection(info);
+    this.observers.connectionAdopted(opened.id, this.agent, this.opening);
   }
 
   private current() {
@@ -428,7 +410,7 @@ export class LiveRun {
     await recordStoppedCalls({ tools, inbox, sink, invocationId: this.options.invocationId, failure });
     for (const signal of inbox.drain()) {
       if (signal.kind !== 'pluginError') inbox.push(signal);
-      else sink.yieldOnly(this.errorEvent(PLUGIN_ERROR, signal.error.message, signal.error));
+      else sink.yieldOnly(pluginErrorEvent(this.eventBase(), signal.error));
     }
     const error = await endRun(failure, {
       sink: this.sink,
@@ -440,24 +422,16 @@ export class LiveRun {
         this.inbox.drain().flatMap((signal) => (signal.kind === 'recording' ? [signal.result] : [])),
       emitRecording: (result) => this.emitRecording(result),
     });
-    await this.endPlugins(error);
+    for (const late of await this.observers.end(error))
+      sink.yieldOnly(pluginErrorEvent(this.eventBase(), late));
     this.options.telemetry.end(error);
     this.inbox.close();
     if (error === undefined) this.output.close();
     else this.output.fail(error);
   }
 
-  /** `onRunEnd`, and the plugins' last failures: yielded (the run's storage is done by now). */
-  private async endPlugins(error: unknown): Promise<void> {
-    if (!this.plugins) return;
-    const late = await this.plugins.end(error, this.options.pluginEndTimeoutMs);
-    for (const failure of late) this.sink.yieldOnly(this.errorEvent(PLUGIN_ERROR, failure.message, failure));
-  }
-
-  private errorEvent(errorCode: string, errorMessage: string, plugin?: PluginError): Event {
-    const event = createEvent({ ...this.eventBase(), errorCode, errorMessage });
-    if (plugin) event.customMetadata = { 'earshot:plugin': plugin.source, 'earshot:hook': plugin.hook };
-    return event;
+  private errorEvent(errorCode: string, errorMessage: string): Event {
+    return createEvent({ ...this.eventBase(), errorCode, errorMessage });
   }
 
   private eventBase() {
