@@ -75,7 +75,12 @@ describe('telemetry through @opentelemetry/api, read with the SDK in-memory expo
 
     const spans = otel.spans();
     if (process.env.PRINT_TRACE)
-      console.log(spans.map((s) => `${s.name} ${JSON.stringify(s.attributes)} ${s.status.code}`).join('\n'));
+      console.log(
+        [...spans]
+          .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1])
+          .map((s) => `${s.name} ${JSON.stringify(s.attributes)} ${s.status.code}`)
+          .join('\n'),
+      );
     const runSpan = spans.find((s) => s.name === 'invoke_agent helper');
     expect(runSpan?.attributes).toMatchObject({
       [A.operation]: 'invoke_agent',
