@@ -6,12 +6,16 @@
 //   bridged:  client ─ws─▶ bridge → runLive → SDK ─ws─▶ fake ─ws─▶ SDK → runLive → bridge ─ws─▶ client
 //   baseline: LiveRequestQueue → runLive → SDK ─ws─▶ fake ─ws─▶ SDK → runLive → the caller
 // The difference is what the bridge adds (two WebSocket hops, frame parsing, the outbox).
-// Processes: this one runs the runner (+ the bridge); the fake model runs in a child process in both
-// modes, the bridge's browser-like clients in another; CPU is this process's only (runner + SDK,
-// + bridge when bridged), per session-second.
+// Processes: the fake model runs in a child process in both modes; this one runs the runner and its
+// callers: in-process, the code feeding LiveRequestQueue; bridged, the bridge and its browser-like
+// WebSocket clients (so the bridged CPU also counts the clients' WebSocket work: an upper bound for
+// the bridge; `--clients child` moves them out). CPU is this process's, per session-second.
 // Uses the built packages: pnpm --filter "@earshot/bridge..." build
-// Usage: node bridge.mjs [--sessions N] [--seconds S] [--rounds R]
+// Usage: node bridge.mjs [--sessions N] [--seconds S] [--rounds R] [--warmup S] [--clients same|child]
+// Measuring starts WARMUP seconds after every session got its first answer (100 model connections
+// opening at once take a while on a loaded machine).
 import { fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -26,11 +30,17 @@ const args = new Map(
 );
 const SESSIONS = Number(args.get('sessions') ?? 100);
 const SECONDS = Number(args.get('seconds') ?? 10);
-const WARMUP_S = 2;
+const WARMUP_S = Number(args.get('warmup') ?? 5);
+/** --clients child: the bridge's clients in their own process (CPU then excludes them, but every
+ * frame crosses two more process boundaries: on a loaded machine that is scheduling delay). */
+const CLIENTS_IN_CHILD = args.get('clients') === 'child';
 /** Both modes run this many times, alternating; the last round is reported (the first warms the JIT). */
 const ROUNDS = Number(args.get('rounds') ?? 2);
 const FRAME_MS = 40;
 const now = () => performance.now();
+const debug = process.env.BENCH_DEBUG
+  ? (...a) => console.error(`[${(now() / 1000).toFixed(1)}s]`, ...a)
+  : () => {};
 const micPcm = pcm16Tone({ ms: FRAME_MS, rate: 16_000, seed: 2 });
 const modelPcm = pcm16Tone({ ms: FRAME_MS, rate: 24_000, seed: 1 });
 
@@ -42,8 +52,10 @@ function stamped(pcm) {
 }
 const sentAt = (bytes) => bytes.readDoubleLE(0);
 
-if (args.has('client')) await runClients(args.get('client'));
-else if (args.has('fake')) await runFake();
+if (args.has('client')) {
+  await driveClients(args.get('client'), (message) => process.send(message));
+  setTimeout(() => process.exit(0), 200);
+} else if (args.has('fake')) await runFake();
 else await main();
 
 /** Child process: the fake model. Answers every microphone frame with a chunk carrying the frame's stamp. */
@@ -86,16 +98,26 @@ function fromChild(child, key) {
   });
 }
 
-/** Child process: N browser-like clients on the bridge; sends their round-trip times to the parent. */
-async function runClients(url) {
+/** N browser-like clients on the bridge; `report` gets {ready}, {measuring}, then {rtt, clientCpuMs}. */
+async function driveClients(url, report) {
   const rtt = [];
+  const answered = new Set();
+  let allAnswered;
+  const everyoneAnswered = new Promise((resolve) => {
+    allAnswered = resolve;
+  });
   let measuring = false;
   const sockets = await Promise.all(
     Array.from({ length: SESSIONS }, (_, i) => {
       // A zero mask: the clients stand in for browsers, their masking cost is not the bridge's.
       const ws = new WebSocket(`${url}&token=user-${i}`, { generateMask: (mask) => mask.fill(0) });
       ws.on('message', (data, isBinary) => {
-        if (isBinary && measuring) rtt.push(now() - sentAt(data));
+        if (!isBinary) return;
+        if (!answered.has(i)) {
+          answered.add(i);
+          if (answered.size === SESSIONS) allAnswered();
+        }
+        if (measuring) rtt.push(now() - sentAt(data));
       });
       return new Promise((resolve, reject) => {
         ws.once('error', reject);
@@ -105,7 +127,7 @@ async function runClients(url) {
       });
     }),
   );
-  process.send({ ready: true });
+  report({ ready: true });
   const timers = sockets.map((ws, i) =>
     setTimeout(
       () => {
@@ -114,14 +136,15 @@ async function runClients(url) {
       (FRAME_MS * i) / SESSIONS,
     ),
   );
-  setTimeout(() => {
-    measuring = true;
-  }, WARMUP_S * 1000);
-  await new Promise((resolve) => setTimeout(resolve, (WARMUP_S + SECONDS) * 1000));
+  await everyoneAnswered;
+  await new Promise((resolve) => setTimeout(resolve, WARMUP_S * 1000));
+  report({ measuring: true });
+  measuring = true;
+  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
   for (const timer of timers) clearInterval(timer);
-  process.send({ rtt });
+  const cpu = process.cpuUsage();
+  report({ rtt, clientCpuMs: (cpu.user + cpu.system) / 1000 });
   for (const ws of sockets) ws.close();
-  setTimeout(() => process.exit(0), 200);
 }
 
 async function main() {
@@ -157,6 +180,7 @@ async function main() {
       const runner = newRunner();
       const rtt = [];
       let measuring = false;
+      const answered = new Set();
       const sessions = Array.from({ length: SESSIONS }, (_, i) => {
         const queue = new LiveRequestQueue();
         const consumed = (async () => {
@@ -166,8 +190,9 @@ async function main() {
             liveRequestQueue: queue,
           })) {
             const data = event.content?.parts?.[0]?.inlineData?.data;
-            if (data !== undefined && measuring)
-              rtt.push(now() - Buffer.from(data.slice(0, 12), 'base64').readDoubleLE(0));
+            if (data === undefined) continue;
+            answered.add(i);
+            if (measuring) rtt.push(now() - Buffer.from(data.slice(0, 12), 'base64').readDoubleLE(0));
           }
         })();
         return { queue, consumed };
@@ -187,6 +212,7 @@ async function main() {
           (FRAME_MS * i) / SESSIONS,
         ),
       );
+      while (answered.size < SESSIONS) await sleep(50);
       await sleep(WARMUP_S * 1000);
       measuring = true;
       const window = start();
@@ -213,32 +239,49 @@ async function main() {
         (request, socket, head) => bridge.handleUpgrade(request, socket, head) || socket.destroy(),
       );
       await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
-      const child = fork(new URL(import.meta.url), [
-        '--client',
-        `ws://127.0.0.1:${http.address().port}/live?x=1`,
-        '--sessions',
-        String(SESSIONS),
-        '--seconds',
-        String(SECONDS),
-      ]);
+      const url = `ws://127.0.0.1:${http.address().port}/live?x=1`;
+      let child;
+      if (CLIENTS_IN_CHILD) {
+        const options = [
+          '--sessions',
+          String(SESSIONS),
+          '--seconds',
+          String(SECONDS),
+          '--warmup',
+          String(WARMUP_S),
+        ];
+        child = fork(new URL(import.meta.url), ['--client', url, ...options]);
+      } else {
+        child = new EventEmitter();
+        void driveClients(url, (message) => child.emit('message', message));
+      }
+      debug('clients started');
       await fromChild(child, 'ready');
-      await sleep(WARMUP_S * 1000);
+      await fromChild(child, 'measuring');
+      debug('clients measuring');
       const window = start();
       const rtt = fromChild(child, 'rtt');
+      const clientCpu = fromChild(child, 'clientCpuMs');
       await sleep(SECONDS * 1000);
       const cpuPerSession = stop(window);
       const result = { rtt: await rtt, cpuPerSession };
+      debug('client process CPU ms', await clientCpu);
+      debug('closing bridge');
       await bridge.close();
+      debug('bridge closed');
       http.close();
       return result;
     });
   let baseline;
   let bridged;
   for (let round = 1; round <= ROUNDS; round++) {
+    debug('round', round, 'baseline');
     baseline = await runBaseline();
+    debug('round', round, 'bridged');
     bridged = await runBridged();
   }
   fakeProcess.send('exit');
+  setTimeout(() => process.exit(0), 500).unref();
 
   const pct = (values, p) => {
     const sorted = [...values].sort((a, b) => a - b);

@@ -3,20 +3,29 @@
 // 1. appendEvent throughput and p50/p99 latency at concurrency 1 and 64, against a baseline
 //    measured in the same run: raw ioredis RPUSH of the same serialized events.
 // 2. getSession({numRecentEvents: 20}) latency with 1k vs 100k events in the session.
+// 3. On a 6-node Redis Cluster (3 masters + 3 replicas): how 1 app x 10,000 users spread over
+//    the masters (keys and MEMORY USAGE), appends/s on 3 masters vs 1 (a standalone server,
+//    printed, not targeted: a 2-core machine cannot show a 3-node speed-up), and the cost of
+//    durability {replicas: 1} as a throughput ratio.
 //
-// Targets: append >= 0.3x raw RPUSH throughput; read at 100k <= 1.2x read at 1k.
-// Starts its own redis-server (no persistence) on a free loopback port and stops it.
+// Targets: append >= 0.3x raw RPUSH throughput; read at 100k <= 1.2x read at 1k; no master
+// holds more than 40 % of the app's keys or memory.
+// Starts its own redis-server (no persistence) and cluster on loopback ports and stops them.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createEvent } from '@earshot/core';
 import { RedisSessionService } from '@earshot/session-redis';
-import { startRedisServer } from '@earshot/testing';
-import { Redis } from 'ioredis';
+import { keysAndMemory, startRedisCluster, startRedisServer } from '@earshot/testing';
+import { Cluster, Redis } from 'ioredis';
 
 const APPENDS = { 1: 3_000, 64: 30_000 };
 const READS = 1_000;
 const TARGET_APPEND = 0.3;
 const TARGET_READ = 1.2;
+const SPREAD_USERS = 10_000;
+const TURNS_PER_USER = 4;
+const DURABLE_USERS = 2_000;
+const TARGET_SHARE = 0.4;
 
 /** A typical persisted live event: a finished output transcription with a small state delta. */
 function liveEvent(i) {
@@ -148,9 +157,103 @@ try {
   console.log(
     `  ratio 100k/1k p50 latency = ${readRatio.toFixed(2)}x  (target <= ${TARGET_READ}x) ${readOk ? 'OK' : 'MISSED'}`,
   );
+  console.log('');
+  failed = (await clusterSection(redis)) || failed;
 } finally {
   await svc.close();
   redis.disconnect();
   await server.stop();
 }
 process.exitCode = failed ? 1 : 0;
+
+/** One user's conversation: a session and TURNS_PER_USER appends (session and user: state). */
+async function conversation(service, appName, userId) {
+  const session = await service.createSession({ appName, userId, sessionId: 's' });
+  for (let i = 0; i < TURNS_PER_USER; i++) await service.appendEvent({ session, event: liveEvent(i) });
+}
+
+/** `users` conversations, 64 at a time; returns appends (and creates) per second. */
+async function conversations(service, appName, users) {
+  const { opsPerSec } = await measure({
+    total: users,
+    concurrency: 64,
+    op: (i) => conversation(service, appName, `user-${i}`),
+  });
+  return opsPerSec * (TURNS_PER_USER + 1);
+}
+
+async function clusterSection(standalone) {
+  const started = performance.now();
+  const cluster = await startRedisCluster();
+  const client = new Cluster([...cluster.startupNodes], { redisOptions: { maxRetriesPerRequest: 1 } });
+  let missed = false;
+  try {
+    console.log(
+      `Redis Cluster: 6 nodes (3 masters + 3 replicas), up in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    const spreadSvc = new RedisSessionService({ redis: client, keyPrefix: 'spread:' });
+    const clusterRate = await conversations(spreadSvc, 'big-app', SPREAD_USERS);
+    const masters = client.nodes('master');
+    const per = await Promise.all(masters.map((node) => keysAndMemory(node, 'spread:')));
+    const keys = per.reduce((n, p) => n + p.keys, 0);
+    const bytes = per.reduce((n, p) => n + p.bytes, 0);
+    console.log(
+      `spread of 1 app x ${SPREAD_USERS.toLocaleString('en-US')} users (${TURNS_PER_USER} appends each): ${keys.toLocaleString('en-US')} keys, ${(bytes / 1e6).toFixed(1)} MB`,
+    );
+    for (const [i, p] of per.entries()) {
+      const keyShare = p.keys / keys;
+      const byteShare = p.bytes / bytes;
+      const ok = keyShare <= TARGET_SHARE && byteShare <= TARGET_SHARE;
+      missed ||= !ok;
+      console.log(
+        `  master ${i + 1} (${masters[i].options.port}): ${p.keys.toLocaleString('en-US').padStart(7)} keys (${(keyShare * 100).toFixed(1)} %), ${(p.bytes / 1e6).toFixed(1)} MB (${(byteShare * 100).toFixed(1)} %)  (target <= ${TARGET_SHARE * 100} %) ${ok ? 'OK' : 'MISSED'}`,
+      );
+    }
+
+    // The same workload on one standalone server: the 1-master baseline.
+    const singleSvc = new RedisSessionService({ redis: standalone, keyPrefix: 'single:' });
+    const singleRate = await conversations(singleSvc, 'big-app', SPREAD_USERS);
+    console.log(`writes/s (creates + appends), 64 conversations at a time:`);
+    console.log(`  1 master (standalone)   ${Math.round(singleRate).toLocaleString('en-US').padStart(8)} /s`);
+    console.log(
+      `  3 masters (cluster)     ${Math.round(clusterRate).toLocaleString('en-US').padStart(8)} /s`,
+    );
+    console.log(
+      `  ratio 3 masters / 1 = ${(clusterRate / singleRate).toFixed(2)}x  (printed, not targeted: 2 cores for 6 nodes and the client)`,
+    );
+
+    // Durability: the same cluster and workload with and without WAIT 1, interleaved halves.
+    const plain = new RedisSessionService({ redis: client, keyPrefix: 'plain:' });
+    const durable = new RedisSessionService({
+      redis: client,
+      keyPrefix: 'durable:',
+      durability: { replicas: 1, timeoutMs: 2000 },
+    });
+    let plainRate = 0;
+    let durableRate = 0;
+    for (const round of [1, 2]) {
+      plainRate += await conversations(plain, `round-${round}`, DURABLE_USERS / 2);
+      durableRate += await conversations(durable, `round-${round}`, DURABLE_USERS / 2);
+    }
+    console.log(
+      `durability {replicas: 1} on the cluster, ${DURABLE_USERS.toLocaleString('en-US')} conversations each:`,
+    );
+    console.log(
+      `  no wait        ${Math.round(plainRate / 2)
+        .toLocaleString('en-US')
+        .padStart(8)} writes/s`,
+    );
+    console.log(
+      `  WAIT 1 replica ${Math.round(durableRate / 2)
+        .toLocaleString('en-US')
+        .padStart(8)} writes/s`,
+    );
+    console.log(
+      `  ratio durable / plain throughput = ${(durableRate / plainRate).toFixed(2)}x  (cost of waiting for a replica; printed)`,
+    );
+  } finally {
+    client.disconnect();
+    await cluster.stop();
+  }
+  return missed;
+}

@@ -77,6 +77,29 @@ export function versionKey(artifact: string, version: number): string {
   return `${artifact}${version}`;
 }
 
+// A large body's own object, next to the versions: `!` never appears in a version (digits) nor
+// in an encoded segment, so a body key is never read as a version or as a filename.
+const BODY_MARK = '!body-';
+
+/** Where a multipart save puts its body before a version points at it: named by the save id. */
+export function bodyKey(artifact: string, saveId: string): string {
+  return `${artifact}${BODY_MARK}${saveId}`;
+}
+
+/** Whether `key` is a body object of this artifact (`{artifact}!body-{save id}`). */
+export function isBodyKey(artifact: string, key: string): boolean {
+  return key.startsWith(`${artifact}${BODY_MARK}`) && !key.slice(artifact.length).includes('/');
+}
+
+/**
+ * The `StartAfter` that skips every key of one filename under `scope`: its keys are
+ * `{scope}{segment}/…` with digits or `!body-…` after the slash, all below `~`, and no other
+ * filename's key starts with `{segment}/` (segments never contain `/`).
+ */
+export function afterFilename(scope: string, segment: string): string {
+  return `${scope}${segment}/~`;
+}
+
 /** Whether every version key of this artifact fits S3's key limit. */
 export function fitsKeyLimit(artifact: string): boolean {
   return Buffer.byteLength(artifact, 'utf8') + MAX_VERSION_DIGITS <= MAX_KEY_BYTES;

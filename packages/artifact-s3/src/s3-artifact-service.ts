@@ -4,28 +4,40 @@ import {
   type ArtifactRequest,
   type ArtifactScope,
   type ArtifactService,
+  type ArtifactVersion,
+  decodeVersionsPageToken,
+  encodeVersionsPageToken,
   InvalidArgumentError,
+  type ListArtifactKeysPage,
+  type ListArtifactVersionsPage,
+  type ListVersionsPage,
   type LoadArtifactRequest,
+  type PageRequest,
   type Part,
   type SaveArtifactRequest,
   validateArtifactRequest,
   validateArtifactScope,
   validateNonNegativeInteger,
+  validatePageRequest,
   validateSaveArtifactRequest,
 } from '@earshot/core';
 import { BufferPool } from './buffer-pool.js';
 import { buildClient } from './client.js';
+import { describeVersions, type KeyScope, pageFilenames } from './listings.js';
 import {
   artifactPrefix,
   assertFitsKeyLimit,
+  bodyKey,
   fitsKeyLimit,
+  isBodyKey,
   normalizePrefix,
   parseFilename,
+  parseVersion,
   scopePrefixes,
   versionKey,
 } from './object-keys.js';
-import { decodePart, encodePart } from './part-codec.js';
-import { S3Objects } from './s3-objects.js';
+import { decodePart, type EncodedPart, encodePart, META } from './part-codec.js';
+import { S3Objects, type StoredVersion } from './s3-objects.js';
 import { saveVersion } from './save-version.js';
 import { StoreTraits } from './store-traits.js';
 
@@ -46,17 +58,19 @@ export interface S3ArtifactServiceOptions {
   /** Create-only write attempts of one save under contention before a ConcurrencyError. Default 50. */
   maxSaveAttempts?: number;
   /**
-   * Whether the store honours `If-None-Match: *`. `'probe'` (default): find out once with a
-   * probe object. `'assume'`: trust it without a probe (AWS S3, MinIO, R2, GCS XML API).
-   * Either way every write is create-only; the answer only enables the version-0 shortcut.
+   * Whether the store honours `If-None-Match: *` on `PutObject`, the one condition version
+   * allocation relies on. `'probe'` (default): the first save finds out with a probe object and
+   * a store that ignores it is refused (`StorageError`). `'assume'`: trust it without a probe
+   * (AWS S3, Ceph RGW, MinIO, R2, GCS XML API).
    */
   conditionalWrites?: 'probe' | 'assume';
 }
 
 /**
- * `ArtifactService` on S3 (or any S3-compatible store with conditional writes): every
- * version is one immutable object, created with `If-None-Match: *`, so two writers can never
- * share or overwrite a version. See the package README for the layout and the guarantees.
+ * `ArtifactService` on S3 (or any S3-compatible store that honours `If-None-Match: *` on
+ * `PutObject`): every version is claimed by one create-only `PutObject` — the body itself, or
+ * for a multipart body a pointer to the body's own object — so two writers can never share or
+ * overwrite a version, at any size. See the package README for the layout and the guarantees.
  */
 export class S3ArtifactService implements ArtifactService {
   private readonly client: S3Client;
@@ -111,20 +125,40 @@ export class S3ArtifactService implements ArtifactService {
   }
 
   async saveArtifact(request: SaveArtifactRequest): Promise<number> {
-    const { artifact, ...req } = validateSaveArtifactRequest(request);
+    const { artifact, customMetadata, ...req } = validateSaveArtifactRequest(request);
     const prefix = artifactPrefix({ prefix: this.prefix, ...req });
     assertFitsKeyLimit(prefix);
+    // Never rely on a condition the store ignores: the first save waits for the probe.
+    await this.traits.requireCreateOnly();
     // The save id tells our own write apart from a rival's when an SDK retry meets a 412.
     const saveId = randomUUID();
-    const encoded = await encodePart({ part: artifact, saveId, alloc: (size) => this.pool.acquire(size) });
-    const version = await saveVersion({
-      objects: this.objects,
-      artifact: prefix,
-      encoded,
-      // An artifact this process has seen stored skips the version-0 shortcut: it would be refused.
-      shortcut: this.seen.has(prefix) ? 'off' : this.traits.shortcut(),
-      maxAttempts: this.maxSaveAttempts,
+    const encoded = await encodePart({
+      part: artifact,
+      saveId,
+      createTime: Date.now(),
+      ...(customMetadata ? { customMetadata } : {}),
+      alloc: (size) => this.pool.acquire(size),
     });
+    const multipart = this.objects.usesMultipart(encoded.body.byteLength);
+    // A large body goes first to an object of its own; the version is then a small pointer,
+    // claimed with the one conditional write every supported store honours (PutObject).
+    const body = multipart ? bodyKey(prefix, saveId) : undefined;
+    if (body !== undefined) await this.objects.uploadBody(body, encoded);
+    let version: number;
+    try {
+      version = await saveVersion({
+        objects: this.objects,
+        artifact: prefix,
+        encoded: body === undefined ? encoded : pointerTo(saveId, encoded),
+        // An artifact this process has seen stored skips the version-0 shortcut: it would be refused.
+        shortcut: this.seen.has(prefix) ? 'off' : this.traits.shortcut(),
+        maxAttempts: this.maxSaveAttempts,
+      });
+    } catch (error) {
+      // No version points at the body: remove it (a leftover is invisible; deleteArtifact sweeps it).
+      if (body !== undefined) await this.objects.deleteKeys([body], body).catch(() => undefined);
+      throw error;
+    }
     this.seen.add(prefix);
     // Stored, so the store has read the whole body: the buffer may serve the next save.
     this.pool.release(encoded.body);
@@ -136,34 +170,42 @@ export class S3ArtifactService implements ArtifactService {
     const version = validateNonNegativeInteger('version', request.version);
     const prefix = artifactPrefix({ prefix: this.prefix, ...req });
     if (!fitsKeyLimit(prefix)) return undefined; // never storable, so never stored
-    if (version !== undefined) return this.load(versionKey(prefix, version));
+    if (version !== undefined) return this.load(prefix, versionKey(prefix, version));
     // The latest version can be deleted between the listing and the read: look again.
     for (let i = 0; i < 3; i++) {
       const latest = (await this.objects.listVersions(prefix)).at(-1);
       if (latest === undefined) return undefined;
-      const part = await this.load(latest.key);
+      const part = await this.load(prefix, latest.key);
       if (part !== undefined) return part;
     }
     return undefined;
   }
 
-  async listArtifactKeys(request: ArtifactScope): Promise<string[]> {
+  listArtifactKeys(request: ArtifactScope): Promise<string[]>;
+  listArtifactKeys(request: ArtifactScope, page: PageRequest): Promise<ListArtifactKeysPage>;
+  async listArtifactKeys(
+    request: ArtifactScope,
+    page?: PageRequest,
+  ): Promise<string[] | ListArtifactKeysPage> {
     const scope = validateArtifactScope(request);
+    const paging = validatePageRequest(page);
     const prefixes = scopePrefixes({ prefix: this.prefix, ...scope });
-    const [own, shared] = await Promise.all([
-      this.objects.listKeys(prefixes.session),
-      this.objects.listKeys(prefixes.user),
-    ]);
+    const scopes: KeyScope[] = [
+      { prefix: prefixes.session, userScope: false },
+      { prefix: prefixes.user, userScope: true },
+    ];
+    if (paging !== undefined) return pageFilenames(this.objects, scopes, paging);
+    const listed = await Promise.all(scopes.map((s) => this.objects.listKeys(s.prefix)));
     const names = new Set<string>();
-    for (const key of own) {
-      const name = parseFilename(prefixes.session, key, false);
-      if (name !== undefined) names.add(name);
+    for (const [i, keys] of listed.entries()) {
+      const { prefix, userScope } = scopes[i] as KeyScope;
+      for (const key of keys) {
+        const name = parseFilename(prefix, key, userScope);
+        if (name !== undefined) names.add(name);
+      }
     }
-    for (const key of shared) {
-      const name = parseFilename(prefixes.user, key, true);
-      if (name !== undefined) names.add(name);
-    }
-    return [...names].sort();
+    const sorted = [...names].sort();
+    return page === undefined ? sorted : { keys: sorted };
   }
 
   async deleteArtifact(request: ArtifactRequest): Promise<void> {
@@ -171,18 +213,64 @@ export class S3ArtifactService implements ArtifactService {
     const prefix = artifactPrefix({ prefix: this.prefix, ...req });
     if (!fitsKeyLimit(prefix)) return;
     this.seen.delete(prefix);
+    const listed = await this.objects.listKeys(prefix);
+    const versions: { version: number; key: string }[] = [];
+    const bodies: string[] = [];
+    for (const key of listed) {
+      const version = parseVersion(prefix, key);
+      if (version !== undefined) versions.push({ version, key });
+      else if (isBodyKey(prefix, key)) bodies.push(key);
+    }
     // Highest first and version 0 last, in a request of its own: if a batch fails, the
-    // versions left still start at 0, so the next save still numbers after them.
-    const keys = (await this.objects.listVersions(prefix)).map((v) => v.key).reverse();
+    // versions left still start at 0, so the next save still numbers after them. Bodies go
+    // after the versions that point at them.
+    const keys = versions.sort((a, b) => b.version - a.version).map((v) => v.key);
     await this.objects.deleteKeys(keys.slice(0, -1), prefix);
     await this.objects.deleteKeys(keys.slice(-1), prefix);
+    await this.objects.deleteKeys(bodies, prefix);
   }
 
-  async listVersions(request: ArtifactRequest): Promise<number[]> {
+  listVersions(request: ArtifactRequest): Promise<number[]>;
+  listVersions(request: ArtifactRequest, page: PageRequest): Promise<ListVersionsPage>;
+  async listVersions(request: ArtifactRequest, page?: PageRequest): Promise<number[] | ListVersionsPage> {
+    const { versions, nextPageToken } = await this.versionsPage(request, page);
+    const numbers = versions.map((v) => v.version);
+    if (page === undefined) return numbers;
+    return { versions: numbers, ...(nextPageToken ? { nextPageToken } : {}) };
+  }
+
+  listArtifactVersions(request: ArtifactRequest): Promise<ArtifactVersion[]>;
+  listArtifactVersions(request: ArtifactRequest, page: PageRequest): Promise<ListArtifactVersionsPage>;
+  async listArtifactVersions(
+    request: ArtifactRequest,
+    page?: PageRequest,
+  ): Promise<ArtifactVersion[] | ListArtifactVersionsPage> {
+    const { versions, nextPageToken } = await this.versionsPage(request, page);
+    const described = await describeVersions(this.objects, versions);
+    if (page === undefined) return described;
+    return { versions: described, ...(nextPageToken ? { nextPageToken } : {}) };
+  }
+
+  /**
+   * The stored versions of one page, ascending. Keys list in string order (`10` before `2`),
+   * so a page lists every version of the artifact (1 request per 1,000) and slices it.
+   */
+  private async versionsPage(
+    request: ArtifactRequest,
+    page: PageRequest | undefined,
+  ): Promise<{ versions: StoredVersion[]; nextPageToken?: string }> {
     const req = validateArtifactRequest(request);
+    const paging = validatePageRequest(page);
+    const after = paging?.pageToken === undefined ? -1 : decodeVersionsPageToken(paging.pageToken);
     const prefix = artifactPrefix({ prefix: this.prefix, ...req });
-    if (!fitsKeyLimit(prefix)) return [];
-    return (await this.objects.listVersions(prefix)).map((v) => v.version);
+    if (!fitsKeyLimit(prefix)) return { versions: [] };
+    const all = await this.objects.listVersions(prefix);
+    if (paging === undefined) return { versions: all };
+    const from = all.findIndex((v) => v.version > after);
+    const picked = from < 0 ? [] : all.slice(from, from + paging.pageSize);
+    const last = picked.at(-1);
+    const more = last !== undefined && all.at(-1) !== last;
+    return { versions: picked, ...(more ? { nextPageToken: encodeVersionsPageToken(last.version) } : {}) };
   }
 
   /** Outside every app's keys: the layout never emits "!" in an encoded id. */
@@ -195,10 +283,25 @@ export class S3ArtifactService implements ArtifactService {
     if (this.ownsClient) this.client.destroy();
   }
 
-  private async load(key: string): Promise<Part | undefined> {
+  /** A version's part; a pointer version's body comes from its body object. */
+  private async load(prefix: string, key: string): Promise<Part | undefined> {
     const object = await this.objects.get(key);
-    return object === undefined ? undefined : decodePart(object);
+    if (object === undefined) return undefined;
+    const bodyId = object.metadata?.[META.body];
+    if (bodyId === undefined) return decodePart(object);
+    const body = await this.objects.get(bodyKey(prefix, bodyId));
+    // Gone only if the artifact is being deleted: the version goes with it.
+    return body === undefined ? undefined : decodePart({ ...object, body: body.body });
   }
+}
+
+/** The small object that claims a version for a body stored under `bodyKey(…, saveId)`. */
+function pointerTo(saveId: string, encoded: EncodedPart): EncodedPart {
+  return {
+    body: Buffer.alloc(0),
+    contentType: encoded.contentType,
+    metadata: { ...encoded.metadata, [META.body]: saveId, [META.size]: String(encoded.body.byteLength) },
+  };
 }
 
 /** Same as `new S3ArtifactService(options)`. */

@@ -30,6 +30,13 @@ export interface StoredVersion {
   lastModified: Date | undefined;
 }
 
+export interface StoredHead {
+  contentType: string | undefined;
+  contentLength: number | undefined;
+  metadata: Record<string, string> | undefined;
+  lastModified: Date | undefined;
+}
+
 export interface StoredObject {
   body: Buffer;
   contentType: string | undefined;
@@ -53,36 +60,29 @@ export class S3Objects {
     this.partSize = options.partSize;
   }
 
+  /** Bodies above the threshold are uploaded in parts, to a body object of their own. */
   usesMultipart(bytes: number): boolean {
     return bytes > this.multipartThreshold;
   }
 
-  /** Writes `key` only if it does not exist yet (`If-None-Match: *`). */
+  /**
+   * Writes `key` with one `PutObject` only if it does not exist yet (`If-None-Match: *`). The
+   * only conditional write the service makes: every store it supports honours it there (the
+   * probe checks), unlike on `CompleteMultipartUpload` (Ceph RGW before Squid ignores it).
+   */
   async putCreateOnly(key: string, { body, contentType, metadata }: EncodedPart): Promise<PutOutcome> {
-    const multipart = this.usesMultipart(body.byteLength);
-    const params = {
-      Bucket: this.bucket,
-      Key: key,
-      ContentType: contentType,
-      Metadata: metadata,
-      IfNoneMatch: '*',
-    };
     try {
-      if (!multipart) {
-        await this.client.send(
-          new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength }),
-        );
-      } else {
-        // lib-storage passes IfNoneMatch on to CompleteMultipartUpload: the object appears only
-        // if the key is still free; a failed upload is aborted, so nothing becomes visible.
-        await new Upload({
-          client: this.client,
-          params: { ...params, Body: body },
-          partSize: this.partSize,
-          queueSize: 4,
-          leavePartsOnError: false,
-        }).done();
-      }
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ContentType: contentType,
+          Metadata: metadata,
+          IfNoneMatch: '*',
+          Body: body,
+          ContentLength: body.byteLength,
+        }),
+      );
       return 'created';
     } catch (error) {
       if (isPreconditionFailed(error)) {
@@ -93,7 +93,25 @@ export class S3Objects {
         return 'taken';
       }
       if (isConditionalConflict(error)) return 'busy';
-      throw await this.fail(error, multipart ? 'multipart upload' : 'PutObject', key);
+      throw await this.fail(error, 'PutObject', key);
+    }
+  }
+
+  /**
+   * Uploads a large body in parts to `key`, a key no other save uses (it is named by the save
+   * id), so no condition is needed. A failed upload is aborted: its parts never become an object.
+   */
+  async uploadBody(key: string, { body, contentType, metadata }: EncodedPart): Promise<void> {
+    try {
+      await new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: key, ContentType: contentType, Metadata: metadata, Body: body },
+        partSize: this.partSize,
+        queueSize: 4,
+        leavePartsOnError: false,
+      }).done();
+    } catch (error) {
+      throw await this.fail(error, 'multipart upload', key);
     }
   }
 
@@ -155,19 +173,56 @@ export class S3Objects {
     const objects: { key: string; lastModified: Date | undefined }[] = [];
     let token: string | undefined;
     do {
-      try {
-        const page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-        );
-        for (const { Key, LastModified } of page.Contents ?? []) {
-          if (Key !== undefined) objects.push({ key: Key, lastModified: LastModified });
-        }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } catch (error) {
-        throw await this.fail(error, 'ListObjectsV2', prefix);
-      }
+      const page = await this.listPage({ prefix, token });
+      objects.push(...page.objects);
+      token = page.nextToken;
     } while (token !== undefined);
     return objects;
+  }
+
+  /** One page (up to 1,000 keys) under `prefix`, from `startAfter` or a continuation token. */
+  async listPage({
+    prefix,
+    startAfter,
+    token,
+  }: {
+    prefix: string;
+    startAfter?: string;
+    token?: string;
+  }): Promise<{ objects: { key: string; lastModified: Date | undefined }[]; nextToken: string | undefined }> {
+    try {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ContinuationToken: token,
+          StartAfter: token === undefined ? startAfter : undefined,
+        }),
+      );
+      const objects: { key: string; lastModified: Date | undefined }[] = [];
+      for (const { Key, LastModified } of page.Contents ?? []) {
+        if (Key !== undefined) objects.push({ key: Key, lastModified: LastModified });
+      }
+      return { objects, nextToken: page.IsTruncated ? page.NextContinuationToken : undefined };
+    } catch (error) {
+      throw await this.fail(error, 'ListObjectsV2', prefix);
+    }
+  }
+
+  /** The object's headers and metadata without its body, or `undefined` if it does not exist. */
+  async head(key: string): Promise<StoredHead | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        contentType: head.ContentType,
+        contentLength: head.ContentLength,
+        metadata: head.Metadata,
+        lastModified: head.LastModified,
+      };
+    } catch (error) {
+      if (isNoSuchKey(error)) return undefined;
+      throw await this.fail(error, 'HeadObject', key);
+    }
   }
 
   async listKeys(prefix: string): Promise<string[]> {

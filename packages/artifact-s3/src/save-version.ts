@@ -30,8 +30,9 @@ export type VersionZeroShortcut = 'off' | 'checked' | 'unchecked';
 /**
  * Stores `encoded` as the next version of `artifact` and returns its number.
  *
- * Every write is create-only, so a version is never shared or overwritten; losing a race
- * (412) means "that number is taken", so the next try uses the one after it (no gaps).
+ * Every write is one create-only PutObject (the only conditional write the service relies
+ * on), so a version is never shared or overwritten; losing a race (412) means "that number is
+ * taken", so the next try uses the one after it (no gaps).
  */
 export async function saveVersion({
   objects,
@@ -48,8 +49,9 @@ export async function saveVersion({
 }): Promise<number> {
   let candidate: number;
   let outcome: PutOutcome;
-  // Multipart bodies always list first: a refused multipart upload wastes too much.
-  if (shortcut !== 'off' && !objects.usesMultipart(encoded.body.byteLength)) {
+  // `encoded` is always one small-enough PutObject: the body itself or a pointer to a body
+  // already uploaded, so a refused try costs one request, never a re-upload.
+  if (shortcut !== 'off') {
     const listing = shortcut === 'checked' ? settle(objects.listVersions(artifact)) : undefined;
     outcome = await objects.putCreateOnly(versionKey(artifact, 0), encoded);
     const listed = listing ? await listing : undefined;

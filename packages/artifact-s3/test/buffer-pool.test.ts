@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BufferPool } from '../src/buffer-pool.js';
-import { scope, useS3rver } from './helpers/fixture.js';
+import { scope } from './helpers/fixture.js';
+import { useRgw } from './helpers/rgw.js';
 
 const MiB = 1024 * 1024;
-const s3 = useS3rver();
+const s3 = useRgw();
 
 describe('body buffer pool', () => {
   it('hands back released buffers, sized exactly, and only within its bounds', () => {

@@ -1,25 +1,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { StorageError } from '@earshot/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildClient, CLIENT_DEFAULTS } from '../src/client.js';
 import { S3ArtifactService } from '../src/index.js';
+import { startCuttingProxy } from './helpers/cutting-proxy.js';
 import { scope } from './helpers/fixture.js';
-import { BUCKET, type S3rverProcess, s3rverClient, startS3rver } from './helpers/s3rver.js';
+import { BUCKET, useRgw } from './helpers/rgw.js';
 
 const MiB = 1024 * 1024;
+const rgw = useRgw();
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-const s3rverConfig = (endpoint: string) => ({
+const configFor = (endpoint: string) => ({
   endpoint,
   region: 'us-east-1',
   forcePathStyle: true,
-  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  credentials: { accessKeyId: 'KEY', secretAccessKey: 'SECRET' },
   requestChecksumCalculation: 'WHEN_REQUIRED' as const,
   responseChecksumValidation: 'WHEN_REQUIRED' as const,
 });
@@ -65,7 +67,7 @@ async function timed(work: () => Promise<unknown>): Promise<{ error: unknown; ms
 describe('failures', () => {
   it('an unreachable endpoint fails fast with a StorageError that names it and keeps the cause', async () => {
     const endpoint = `http://127.0.0.1:${await deadPort()}`;
-    const service = new S3ArtifactService({ bucket: BUCKET, clientConfig: s3rverConfig(endpoint) });
+    const service = new S3ArtifactService({ bucket: BUCKET, clientConfig: configFor(endpoint) });
     cleanups.push(() => service.close());
     const operations = [
       () => service.saveArtifact({ ...scope, filename: 'f', artifact: { text: 'x' } }),
@@ -90,7 +92,7 @@ describe('failures', () => {
     const service = new S3ArtifactService({
       bucket: BUCKET,
       clientConfig: {
-        ...s3rverConfig(endpoint),
+        ...configFor(endpoint),
         maxAttempts: 2,
         requestHandler: { connectionTimeout: 500, socketTimeout: 500 },
       },
@@ -105,7 +107,7 @@ describe('failures', () => {
   });
 
   it('a client the service builds has timeouts and a bounded retry count by default', async () => {
-    const client = buildClient(s3rverConfig(`http://127.0.0.1:${await deadPort()}`));
+    const client = buildClient(configFor(`http://127.0.0.1:${await deadPort()}`));
     cleanups.push(() => client.destroy());
     expect(await client.config.maxAttempts()).toBe(CLIENT_DEFAULTS.maxAttempts);
     await client.send(new HeadBucketCommand({ Bucket: BUCKET })).catch(() => undefined); // resolves the handler config
@@ -119,11 +121,7 @@ describe('failures', () => {
   });
 
   it('a missing bucket is a StorageError that says so', async () => {
-    const server = await startS3rver();
-    cleanups.push(() => server.stop());
-    const client = s3rverClient(server.endpoint);
-    cleanups.push(() => client.destroy());
-    const service = new S3ArtifactService({ bucket: 'no-such-bucket', client });
+    const service = new S3ArtifactService({ bucket: 'no-such-bucket', client: rgw.client });
     const { error } = await timed(() =>
       service.saveArtifact({ ...scope, filename: 'f', artifact: { text: 'x' } }),
     );
@@ -131,76 +129,52 @@ describe('failures', () => {
     expect((error as StorageError).message).toMatch(/bucket "no-such-bucket" does not exist/);
   });
 
-  it('the endpoint dying mid-save (multipart): a StorageError, and after a restart nothing of it is visible', async () => {
-    let server: S3rverProcess = await startS3rver();
-    cleanups.push(() => server.stop());
+  it('the connection to RGW cut mid-upload (multipart): a StorageError, and nothing of the save is visible or left over', async () => {
+    // Every connection is cut after 1 MiB toward the store: each 8 MiB part dies on the way.
+    const proxy = await startCuttingProxy({ upstream: inject('rgw').endpoint, requestBytes: MiB });
+    cleanups.push(() => proxy.close());
     const prefix = `crash-${randomUUID()}`;
-    const client = s3rverClient(server.endpoint);
-    cleanups.push(() => client.destroy());
-    let killed: Promise<void> | undefined;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        // The first part is on its way: the server dies under it.
-        if (context.commandName === 'UploadPartCommand' && !killed) killed = server.kill();
-        return next(args);
-      },
-      { step: 'initialize', name: 'killServerOnFirstPart' },
-    );
-    const service = new S3ArtifactService({ bucket: BUCKET, client, prefix });
+    const cut = rgw.newClient({ endpoint: proxy.endpoint });
+    const service = new S3ArtifactService({ bucket: BUCKET, client: cut, prefix });
     const req = { ...scope, filename: 'long.wav' };
     const data = randomBytes(20 * MiB).toString('base64');
     const { error, ms } = await timed(() =>
       service.saveArtifact({ ...req, artifact: { inlineData: { data, mimeType: 'audio/wav' } } }),
     );
-    expect(killed).toBeDefined();
+    expect(proxy.cuts).toBeGreaterThan(0);
     expect(error).toBeInstanceOf(StorageError);
-    expect(ms).toBeLessThan(15_000);
+    expect((error as StorageError).message).toContain('multipart upload');
+    expect(ms).toBeLessThan(20_000);
 
-    await killed;
-    server = await startS3rver({ directory: server.directory });
-    const after = s3rverClient(server.endpoint);
-    cleanups.push(() => after.destroy());
-    const restarted = new S3ArtifactService({ bucket: BUCKET, client: after, prefix });
-    expect(await restarted.listVersions(req)).toEqual([]);
-    expect(await restarted.loadArtifact(req)).toBeUndefined();
-    expect(await restarted.listArtifactKeys(scope)).toEqual([]);
-    expect(await restarted.saveArtifact({ ...req, artifact: { text: 'after the crash' } })).toBe(0);
+    const direct = new S3ArtifactService({ bucket: BUCKET, client: rgw.client, prefix });
+    expect(await direct.listVersions(req)).toEqual([]);
+    expect(await direct.loadArtifact(req)).toBeUndefined();
+    expect(await direct.listArtifactKeys(scope)).toEqual([]);
+    const stored = await rgw.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/` }));
+    expect(stored.KeyCount ?? 0).toBe(0); // no body object either
+    const uploads = await rgw.client.send(
+      new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${prefix}/` }),
+    );
+    expect(uploads.Uploads ?? []).toEqual([]); // the upload was aborted, its parts freed
+    expect(await direct.saveArtifact({ ...req, artifact: { text: 'after the crash' } })).toBe(0);
   });
 
   it('a response cut off mid-body is a StorageError, not a short artifact', async () => {
-    const server = await startS3rver();
-    cleanups.push(() => server.stop());
-    const direct = s3rverClient(server.endpoint);
-    cleanups.push(() => direct.destroy());
     const prefix = `cut-${randomUUID()}`;
     const req = { ...scope, filename: 'f.bin' };
     const data = randomBytes(2 * MiB).toString('base64');
-    await new S3ArtifactService({ bucket: BUCKET, client: direct, prefix }).saveArtifact({
+    await new S3ArtifactService({ bucket: BUCKET, client: rgw.client, prefix }).saveArtifact({
       ...req,
       artifact: { inlineData: { data, mimeType: 'a/b' } },
     });
-    // A proxy that passes 64 KiB of every response and then drops the connection.
-    const upstream = new URL(server.endpoint);
-    const proxy = net.createServer((inbound) => {
-      const outbound = net.connect(Number(upstream.port), upstream.hostname);
-      let passed = 0;
-      inbound.pipe(outbound);
-      outbound.on('data', (chunk: Buffer) => {
-        passed += chunk.length;
-        if (passed > 64 * 1024) {
-          inbound.destroy();
-          outbound.destroy();
-        } else inbound.write(chunk);
-      });
-      inbound.on('error', () => outbound.destroy());
-      outbound.on('error', () => inbound.destroy());
+    // Passes 64 KiB of every response, then drops the connection.
+    const proxy = await startCuttingProxy({ upstream: inject('rgw').endpoint, responseBytes: 64 * 1024 });
+    cleanups.push(() => proxy.close());
+    const service = new S3ArtifactService({
+      bucket: BUCKET,
+      client: rgw.newClient({ endpoint: proxy.endpoint }),
+      prefix,
     });
-    proxy.listen(0, '127.0.0.1');
-    await once(proxy, 'listening');
-    cleanups.push(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
-    const cut = s3rverClient(`http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`);
-    cleanups.push(() => cut.destroy());
-    const service = new S3ArtifactService({ bucket: BUCKET, client: cut, prefix });
     const { error } = await timed(() => service.loadArtifact({ ...req, version: 0 }));
     expect(error).toBeInstanceOf(StorageError);
     expect((error as StorageError).message).toContain('GetObject');

@@ -1,9 +1,8 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { useS3rver } from './helpers/fixture.js';
-import { BUCKET } from './helpers/s3rver.js';
+import { BUCKET, useRgw } from './helpers/rgw.js';
 
-const s3 = useS3rver();
+const s3 = useRgw();
 
 const alice = { appName: 'app', userId: 'alice', sessionId: 's1' };
 

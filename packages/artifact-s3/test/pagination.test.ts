@@ -1,10 +1,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { artifactPrefix, versionKey } from '../src/object-keys.js';
-import { scope, useS3rver } from './helpers/fixture.js';
-import { BUCKET } from './helpers/s3rver.js';
+import { scope } from './helpers/fixture.js';
+import { BUCKET, useRgw } from './helpers/rgw.js';
 
-const s3 = useS3rver();
+const s3 = useRgw();
 
 /** Runs `task(i)` for i in [0, count) with at most `width` in flight. */
 async function pool(count: number, width: number, task: (i: number) => Promise<unknown>): Promise<void> {

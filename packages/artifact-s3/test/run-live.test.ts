@@ -1,36 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AudioAggregator, parseArtifactUri, parseWav } from '@earshot/audio';
 import { type Event, InMemorySessionService } from '@earshot/core';
 import { GeminiLiveModel, LiveRequestQueue, LlmAgent, Runner } from '@earshot/runner';
-import {
-  FakeLiveServer,
-  pcm16Tone,
-  type S3ConditionalWriteGate,
-  startS3ConditionalWriteGate,
-} from '@earshot/testing';
+import { FakeLiveServer, pcm16Tone } from '@earshot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ArtifactService } from '../src/index.js';
 import { encodeSegment } from '../src/object-keys.js';
-import { BUCKET, type S3rverProcess, s3rverClient, startS3rver } from './helpers/s3rver.js';
+import { BUCKET, useRgw } from './helpers/rgw.js';
 
 const IN = 'audio/pcm;rate=16000';
-let s3: S3rverProcess;
-let gate: S3ConditionalWriteGate;
-let client: S3Client;
+const rgw = useRgw();
 let live: FakeLiveServer;
 
 beforeAll(async () => {
-  s3 = await startS3rver();
-  gate = await startS3ConditionalWriteGate({ upstream: s3.endpoint });
-  client = s3rverClient(gate.endpoint);
   live = await FakeLiveServer.start({ frames: 'binary' });
 });
 afterAll(async () => {
   await live?.close();
-  client?.destroy();
-  await gate?.close();
-  await s3?.stop();
 });
 
 async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -43,10 +30,10 @@ async function until(condition: () => boolean, what: string, timeoutMs = 20_000)
 
 const recordingsOf = (events: Event[]) => events.filter((e) => e.content?.parts?.some((p) => p.fileData));
 
-describe('runLive recording audio into S3ArtifactService (real SDK, FakeLiveServer, s3rver)', () => {
+describe('runLive recording audio into S3ArtifactService (real SDK, FakeLiveServer, Ceph RGW)', () => {
   it('stores each turn’s input and output audio byte for byte, readable by another service instance', async () => {
     const prefix = `live-${randomUUID()}`;
-    const artifactService = new S3ArtifactService({ bucket: BUCKET, client, prefix });
+    const artifactService = new S3ArtifactService({ bucket: BUCKET, client: rgw.client, prefix });
     const sessionService = new InMemorySessionService();
     const runner = new Runner({
       appName: 'voice',
@@ -91,7 +78,7 @@ describe('runLive recording audio into S3ArtifactService (real SDK, FakeLiveServ
     expect(recordings.map((e) => e.customMetadata?.direction).sort()).toEqual(['input', 'output']);
 
     // A second service instance (another process) on the same bucket and prefix reads them back.
-    const readerClient = s3rverClient(s3.endpoint);
+    const readerClient = rgw.newClient();
     const reader = new S3ArtifactService({ bucket: BUCKET, client: readerClient, prefix });
     const scope = { appName: 'voice', userId: 'user', sessionId: 'user' };
     const filenames = recordings.map((e) => {
@@ -112,7 +99,7 @@ describe('runLive recording audio into S3ArtifactService (real SDK, FakeLiveServ
     expect((await payload('output')).equals(Buffer.concat(modelTurn))).toBe(true);
 
     // Each `live-audio/{invocation}/…` name is one object per version, encoded, in the session's scope.
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/` }));
+    const listed = await rgw.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/` }));
     const keys = (listed.Contents ?? []).map((o) => o.Key).sort();
     expect(keys).toEqual(filenames.map((f) => `${prefix}/voice/user/user/${encodeSegment(f)}/0`).sort());
     expect(filenames.every((f) => f.startsWith('live-audio/') && encodeSegment(f).includes('%2F'))).toBe(
@@ -123,6 +110,14 @@ describe('runLive recording audio into S3ArtifactService (real SDK, FakeLiveServ
     const session = await sessionService.getSession(scope);
     const persisted = (session?.events ?? []).filter((e) => e.content?.parts?.some((p) => p.fileData));
     expect(persisted).toHaveLength(2);
-    readerClient.destroy();
+
+    // The aggregator saved each recording with its metadata: listArtifactVersions tells it without reading audio.
+    for (const [i, filename] of filenames.entries()) {
+      const [stored] = await reader.listArtifactVersions({ ...scope, filename });
+      const { filename: _f, version: _v, ...fromEvent } = recordings[i]?.customMetadata ?? {};
+      expect(stored?.customMetadata).toEqual(fromEvent);
+      expect(stored?.customMetadata).toMatchObject({ channels: 1, sampleRate: expect.any(Number) });
+      expect(stored?.mimeType).toBe('audio/wav');
+    }
   });
 });

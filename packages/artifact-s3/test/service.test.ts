@@ -2,12 +2,12 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvalidArgumentError } from '@earshot/core';
 import { describe, expect, it } from 'vitest';
 import { createS3ArtifactService, S3ArtifactService } from '../src/index.js';
-import { bytesPart, scope, useS3rver } from './helpers/fixture.js';
-import { BUCKET } from './helpers/s3rver.js';
+import { bytesPart, scope } from './helpers/fixture.js';
+import { BUCKET, useRgw } from './helpers/rgw.js';
 
-const s3 = useS3rver();
+const s3 = useRgw();
 
-describe('S3ArtifactService on s3rver', () => {
+describe('S3ArtifactService on Ceph RGW', () => {
   it('numbers versions 0, 1, 2 and loads the latest or a given one', async () => {
     const service = s3.service();
     const req = { ...scope, filename: 'notes.txt' };
@@ -155,6 +155,26 @@ describe('S3ArtifactService on s3rver', () => {
       }),
     );
     expect(await service.loadArtifact({ ...scope, filename: 'x.bin' })).toEqual(bytesPart('raw', 'a/b'));
+    // Without our metadata its version still describes itself: type, length, store time, no custom metadata.
+    const [info] = await service.listArtifactVersions({ ...scope, filename: 'x.bin' });
+    expect(info).toMatchObject({ version: 0, mimeType: 'a/b', sizeBytes: 3, customMetadata: {} });
+    expect(Math.abs((info?.createTime ?? 0) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('rejects custom metadata that would push the object metadata past S3’s 2 KB, writing nothing', async () => {
+    const service = s3.service();
+    const req = { ...scope, filename: 'm.bin' };
+    const artifact = {
+      inlineData: { data: '', mimeType: `a/${'\u00e9'.repeat(150)}`, displayName: 'n'.repeat(120) },
+    };
+    const customMetadata = { note: 'x'.repeat(1000) };
+    const error = await service.saveArtifact({ ...req, artifact, customMetadata }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).message).toMatch(/2 KB/);
+    expect((error as InvalidArgumentError).field).toBe('customMetadata');
+    expect(await service.listVersions(req)).toEqual([]);
+    // Each alone fits.
+    expect(await service.saveArtifact({ ...req, artifact: { text: 'x' }, customMetadata })).toBe(0);
   });
 
   it('rejects invalid requests with InvalidArgumentError before touching storage', async () => {

@@ -61,8 +61,6 @@ export function segmentEvent({
   segment: Segment;
   version: number;
 }): Event {
-  const { format } = segment;
-  const durationMs = segment.durationMs;
   return fileEvent({
     scope,
     kind: segment.direction,
@@ -71,14 +69,25 @@ export function segmentEvent({
     version,
     mimeType: segment.storage.mimeType,
     timestamp: segment.firstArrivalMs,
-    customMetadata: {
-      flushReason: segment.closeReason,
-      ...(format.kind === 'pcm' ? { sampleRate: format.sampleRate, channels: format.channels } : {}),
-      ...(durationMs === undefined ? {} : { durationMs: roundMs(durationMs) }),
-      byteCount: segment.byteLength,
-      chunkCount: segment.chunkCount,
-    },
+    customMetadata: segmentMetadata(segment),
   });
+}
+
+/**
+ * What is known about a stored segment: its close reason, rate and channels (PCM), duration,
+ * bytes and chunks. The recording event carries it, and so does the saved artifact (with the
+ * direction), so `listArtifactVersions` tells the same without reading any audio.
+ */
+export function segmentMetadata(segment: Segment): Record<string, unknown> {
+  const { format } = segment;
+  const durationMs = segment.durationMs;
+  return {
+    flushReason: segment.closeReason,
+    ...(format.kind === 'pcm' ? { sampleRate: format.sampleRate, channels: format.channels } : {}),
+    ...(durationMs === undefined ? {} : { durationMs: roundMs(durationMs) }),
+    byteCount: segment.byteLength,
+    chunkCount: segment.chunkCount,
+  };
 }
 
 export function mixdownEvent(r: {

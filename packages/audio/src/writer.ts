@@ -8,6 +8,7 @@ import {
   mixdownEvent,
   roundMs,
   segmentEvent,
+  segmentMetadata,
 } from './recording-events.js';
 import { type RetryOutcome, withRetry } from './retry.js';
 import type { RunState } from './run-state.js';
@@ -89,18 +90,6 @@ export class RecordingWriter {
         defaultSampleRate: this.options.defaultOutputSampleRate,
       });
       const data = rendered.wav.toString('base64');
-      const outcome = await this.options.telemetry.save('mixdown', { bytes: rendered.wav.length }, () =>
-        withRetry({
-          operation: () =>
-            this.options.artifactService.saveArtifact({
-              ...run.scope,
-              filename,
-              artifact: { inlineData: { data, mimeType: 'audio/wav' } },
-            }),
-          options: this.options.retry,
-        }),
-      );
-      if (!outcome.ok) throw outcome.error;
       const metadata = {
         sampleRate: rendered.sampleRate,
         channels: 2,
@@ -110,6 +99,21 @@ export class RecordingWriter {
         missingSegments: rendered.missingSegments,
         encodedChunksSkipped: timeline.encodedChunksSkipped,
       };
+      const outcome = await this.options.telemetry.save('mixdown', { bytes: rendered.wav.length }, () =>
+        withRetry({
+          operation: () =>
+            this.options.artifactService.saveArtifact({
+              appName: run.scope.appName,
+              userId: run.scope.userId,
+              sessionId: run.scope.sessionId,
+              filename,
+              artifact: { inlineData: { data, mimeType: 'audio/wav' } },
+              customMetadata: { direction: 'mixdown', flushReason: 'end', ...metadata },
+            }),
+          options: this.options.retry,
+        }),
+      );
+      if (!outcome.ok) throw outcome.error;
       return [
         mixdownEvent({
           scope: run.scope,
@@ -149,6 +153,7 @@ export class RecordingWriter {
             sessionId: run.scope.sessionId,
             filename: segment.filename,
             artifact: { inlineData: { data, mimeType: segment.storage.mimeType } },
+            customMetadata: { direction: segment.direction, ...segmentMetadata(segment) },
           }),
         options: this.options.retry,
         attempts,

@@ -3,11 +3,9 @@ import {
   type AudioRecordingScope,
   type Event,
   InMemoryArtifactService,
-  type LoadArtifactRequest,
   type SaveArtifactRequest,
   StorageError,
 } from '@earshot/core';
-import type { Part } from '@google/genai';
 import { parseArtifactUri, parseWav } from '../src/index.js';
 
 export const scope: AudioRecordingScope = {
@@ -114,25 +112,15 @@ export class FlakyArtifactService extends InMemoryArtifactService {
 }
 
 /** Keeps no audio: counts what was saved (for memory tests, where storing an hour would dominate the heap). */
-export class CountingArtifactService implements ArtifactService {
+export class CountingArtifactService extends InMemoryArtifactService {
   saves = 0;
   bytes = 0;
   filenames: string[] = [];
-  async saveArtifact(request: SaveArtifactRequest): Promise<number> {
+  override async saveArtifact(request: SaveArtifactRequest): Promise<number> {
     this.saves++;
     this.filenames.push(request.filename);
     this.bytes += Buffer.byteLength(request.artifact.inlineData?.data ?? '', 'base64');
     return 0;
-  }
-  async loadArtifact(_request: LoadArtifactRequest): Promise<Part | undefined> {
-    return undefined;
-  }
-  async listArtifactKeys(): Promise<string[]> {
-    return [];
-  }
-  async deleteArtifact(): Promise<void> {}
-  async listVersions(): Promise<number[]> {
-    return [];
   }
 }
 

@@ -28,10 +28,14 @@ describe('backpressure toward a client that does not read', () => {
     const before = await retainedBytes();
     const rssBefore = process.memoryUsage().rss;
     let sent = 0;
+    let seq = 0;
     const samples: number[] = [];
     // 40 MB of model audio (~17 minutes of speech) toward a socket nobody reads.
     for (let batch = 0; batch < 40; batch++) {
-      for (let i = 0; i < 546; i++) conn.sendAudio(chunk);
+      for (let i = 0; i < 546; i++) {
+        chunk.writeUInt32LE(seq++, 0); // numbered, to check what was dropped
+        conn.sendAudio(chunk);
+      }
       sent += 546 * chunk.length;
       conn.sent.length = 0; // the fake keeps a copy of every frame: not the bridge's memory
       await pause(25);
@@ -54,6 +58,13 @@ describe('backpressure toward a client that does not read', () => {
     await say(client, 'still there?');
     expect(client.audioBytes()).toBeLessThan(sent); // old audio was dropped, not queued forever
     expect(client.audioBytes()).toBeGreaterThan(0);
+    // Order kept, the newest chunk kept, what is missing is older audio that waited (drop oldest first).
+    const received = client.audio.filter((c) => c.length === chunk.length).map((c) => c.readUInt32LE(0));
+    expect(received.every((n, i) => i === 0 || n > received[i - 1]!)).toBe(true);
+    expect(received.at(-1)).toBe(seq - 1);
+    const gaps = received.filter((n, i) => i > 0 && n !== received[i - 1]! + 1).length;
+    expect(gaps).toBe(1); // one contiguous run of older chunks was dropped
+    console.log(`[backpressure] received ${received.length} of ${seq} chunks, ${gaps} gaps, newest kept`);
     await client.close();
   });
 

@@ -157,6 +157,7 @@ describe('a conversation through the bridge', () => {
     await conn.waitFor(clientFrameIs.clientContent);
     const refused = client.json.find((f) => f.type === 'error');
     const forwarded = conn.received.find((f) => JSON.stringify(f).includes(png));
+    console.log(`[image] ${refused ? 'refused by this runner (image_refused)' : 'forwarded to the model'}`);
     // Exactly one of the two: the runner either forwards image/* realtime input or refuses it.
     if (refused) {
       expect(refused).toMatchObject({ code: 'image_refused', fatal: false });

@@ -44,15 +44,40 @@ export {
   shouldPersist,
 } from './persistence-policy.js';
 export { createRunConfig, type RunConfig } from './run-config.js';
+export {
+  decodeArtifactKeysPageToken,
+  decodeVersionsPageToken,
+  describeArtifactPart,
+  encodeArtifactKeysPageToken,
+  encodeVersionsPageToken,
+  MAX_CUSTOM_METADATA_BYTES,
+  TEXT_ARTIFACT_MIME_TYPE,
+  validateCustomMetadata,
+} from './services/artifact-listing.js';
 export type {
   ArtifactRequest,
   ArtifactScope,
   ArtifactService,
+  ArtifactVersion,
+  ListArtifactKeysPage,
+  ListArtifactVersionsPage,
+  ListVersionsPage,
   LoadArtifactRequest,
   SaveArtifactRequest,
 } from './services/artifact-service.js';
 export { InMemoryArtifactService } from './services/in-memory-artifact-service.js';
 export { InMemorySessionService } from './services/in-memory-session-service.js';
+export {
+  compareCodePoints,
+  DEFAULT_PAGE_SIZE,
+  decodePageToken,
+  encodePageToken,
+  MAX_PAGE_SIZE,
+  MAX_PAGE_TOKEN_LENGTH,
+  type PageRequest,
+  type ValidPageRequest,
+  validatePageRequest,
+} from './services/paging.js';
 export {
   validateAppendRequest,
   validateArtifactRequest,
@@ -64,6 +89,12 @@ export {
   validateState,
   validateUserKey,
 } from './services/request-validation.js';
+export {
+  compareListedSessions,
+  decodeSessionPageToken,
+  encodeSessionPageToken,
+  type SessionCursor,
+} from './services/session-listing.js';
 export type {
   AppendEventRequest,
   CreateSessionRequest,

@@ -33,6 +33,13 @@ export type {
   ToolResponse,
 } from './plugins/runner-plugin.js';
 export { TRUNCATED_METADATA_KEY } from './run/message-mapper.js';
+export {
+  DEFAULT_STORAGE_OUTAGE,
+  STORAGE_DEGRADED,
+  STORAGE_RECOVERED,
+  StorageOutageError,
+  type StorageOutageOptions,
+} from './run/storage-outage.js';
 export { DEFAULT_MAX_TURN_TEXT_CHARS } from './run/transcription-accumulator.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,

@@ -27,6 +27,11 @@ import type { LiveRequestQueue } from './input/live-request-queue.js';
 import { DEFAULT_PLUGIN_END_TIMEOUT_MS, DEFAULT_PLUGIN_QUEUE_LIMIT } from './plugins/plugin-host.js';
 import type { RunnerPlugin } from './plugins/runner-plugin.js';
 import { LiveRun } from './run/live-run.js';
+import {
+  type StorageOutageOptions,
+  type StorageOutagePolicy,
+  storageOutagePolicy,
+} from './run/storage-outage.js';
 import { NO_TELEMETRY, OtelRunTelemetry, type RunTelemetry } from './telemetry/run-telemetry.js';
 import { RunnerInstruments, type TelemetryOptions } from './telemetry/runner-telemetry.js';
 
@@ -65,6 +70,11 @@ export interface RunnerOptions {
   pluginEndTimeoutMs?: number;
   /** Spans and metrics through `@opentelemetry/api` (global providers unless given); `false`: none. */
   telemetry?: TelemetryOptions | false;
+  /**
+   * A failing session store does not end the run: unpersisted events are held (in order, within
+   * these bounds) and retried; see README "Storage outages". `false`: end at the first failed append.
+   */
+  storageOutage?: StorageOutageOptions | false;
 }
 
 export interface RunLiveRequest {
@@ -100,6 +110,7 @@ export class Runner {
   readonly plugins: readonly RunnerPlugin[];
   readonly pluginQueueLimit: number;
   readonly pluginEndTimeoutMs: number;
+  readonly storageOutage: StorageOutagePolicy | undefined;
   private readonly tree: AgentTree;
   private readonly instruments: RunnerInstruments | undefined;
 
@@ -152,6 +163,7 @@ export class Runner {
       options.pluginEndTimeoutMs ?? DEFAULT_PLUGIN_END_TIMEOUT_MS,
     );
     this.instruments = options.telemetry === false ? undefined : new RunnerInstruments(options.telemetry);
+    this.storageOutage = storageOutagePolicy(options.storageOutage);
   }
 
   /**
@@ -216,6 +228,7 @@ export class Runner {
       pluginQueueLimit: this.pluginQueueLimit,
       pluginEndTimeoutMs: this.pluginEndTimeoutMs,
       telemetry,
+      storageOutage: this.storageOutage,
     });
     // Aborting stops the run; its last events (handle, recordings) are still yielded, then it returns.
     const onAbort = () => void run.stop();

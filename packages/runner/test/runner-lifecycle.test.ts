@@ -91,9 +91,9 @@ describe('run lifecycle and failures (scripted model)', () => {
     expect(checks).toEqual(Array(10).fill(true));
   });
 
-  it('a failed append ends the run: error event yielded (not stored), typed error thrown', async () => {
+  it('with storageOutage: false, a failed append ends the run: error event yielded (not stored), typed error thrown', async () => {
     const sessionService = new FlakySessionService();
-    const { conn, run, stored } = await startScriptedRun({ sessionService });
+    const { conn, run, stored } = await startScriptedRun({ sessionService, storageOutage: false });
     conn.receive(frames.turnComplete());
     await run.waitFor(isKind('turnComplete'));
     sessionService.failWith = new Error('redis down');

@@ -180,6 +180,8 @@ describe('telemetry through @opentelemetry/api, read with the SDK in-memory expo
       frames: 'binary',
       runner: {
         sessionService,
+        // End at the first failed append (the outage buffer would ride it out).
+        storageOutage: false,
         telemetry: { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider },
       },
     });

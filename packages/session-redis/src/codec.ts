@@ -25,14 +25,17 @@ export function encodeJson(field: string, value: unknown): string {
 export function stateTriples({
   scoped,
   field,
+  scopes,
   keepSessionNulls = false,
 }: {
   scoped: ScopedStateDelta;
   field: string;
+  /** The scopes to flatten: the user slot's (`session`, `user`) or the app slot's (`app`). */
+  scopes: readonly ('session' | 'app' | 'user')[];
   keepSessionNulls?: boolean;
 }): string[] {
   const out: string[] = [];
-  for (const scope of ['session', 'app', 'user'] as const) {
+  for (const scope of scopes) {
     for (const [key, value] of Object.entries(scoped[scope])) {
       const remove = value === null && !(keepSessionNulls && scope === 'session');
       out.push(SCOPE_CODE[scope], key, remove ? '' : encodeJson(`${field}.${key}`, value));
@@ -55,6 +58,10 @@ export function decodeState(flat: unknown): Record<string, unknown> {
 export function decodeEvents(list: unknown): Event[] {
   return asArray(list, 'events').map((body) => parseJson(asString(body, 'event'), 'event') as Event);
 }
+
+/** The scopes written in the user's slot, and in the app's slot. */
+export const USER_SLOT_SCOPES = ['session', 'user'] as const;
+export const APP_SLOT_SCOPES = ['app'] as const;
 
 /** Merged view state: app, then user, then session scope (prefixes keep them apart). */
 export function mergeState(app: unknown, user: unknown, session: unknown): Record<string, unknown> {

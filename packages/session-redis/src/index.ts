@@ -1,5 +1,15 @@
-export { decodeSegment, encodeSegment, KeySchema, type SessionKeys, type UserKeys } from './keys.js';
+export { DurabilityError, type DurabilityOptions } from './durability.js';
 export {
+  type AppKeys,
+  decodeSegment,
+  encodeSegment,
+  KeySchema,
+  LAYOUT_VERSION,
+  type SessionKeys,
+  type UserKeys,
+} from './keys.js';
+export {
+  APP_DELTA_RETRY_WINDOW_MS,
   createRedisSessionService,
   RedisSessionService,
   type RedisSessionServiceOptions,

@@ -59,7 +59,7 @@ describe('differential: RedisSessionService behaves like InMemorySessionService'
         for (let i = rnd.int(3); i > 0; i--) d[rnd.pick(KEYS)] = rnd.pick(VALUES);
         return d;
       };
-      const seen = { appends: 0, eventsRead: 0, listed: 0, errors: 0 };
+      const seen = { appends: 0, eventsRead: 0, listed: 0, paged: 0, errors: 0 };
       for (let step = 0; step < 500; step++) {
         now += 1 + rnd.int(3);
         const key = { appName: rnd.pick(APPS), userId: rnd.pick(USERS), sessionId: rnd.pick(SESSIONS) };
@@ -107,9 +107,22 @@ describe('differential: RedisSessionService behaves like InMemorySessionService'
           };
           const read = await both((s) => s.getSession({ ...key, config }));
           seen.eventsRead += 'ok' in read ? ((read.ok as Session | undefined)?.events.length ?? 0) : 0;
-        } else if (op === 10) {
+        } else if (op === 10 && rnd.next() < 0.5) {
           const list = await both((s) => s.listSessions(key));
           seen.listed += 'ok' in list ? (list.ok as { sessions: Session[] }).sessions.length : 0;
+        } else if (op === 10) {
+          // Paged: same pages, same tokens (ties in lastUpdateTime are common here).
+          const pageSize = 1 + rnd.int(3);
+          let pageToken: string | undefined;
+          for (let pages = 0; pages < 50; pages++) {
+            const page = await both((s) => s.listSessions(key, { pageSize, pageToken }));
+            if (!('ok' in page)) break;
+            const { sessions, nextPageToken } = page.ok as { sessions: Session[]; nextPageToken?: string };
+            seen.listed += sessions.length;
+            seen.paged++;
+            if (nextPageToken === undefined) break;
+            pageToken = nextPageToken;
+          }
         } else {
           await both((s) => s.deleteSession(key));
           held.delete(id);
@@ -119,6 +132,7 @@ describe('differential: RedisSessionService behaves like InMemorySessionService'
       expect(seen.appends).toBeGreaterThan(50);
       expect(seen.eventsRead).toBeGreaterThan(50);
       expect(seen.listed).toBeGreaterThan(5);
+      expect(seen.paged).toBeGreaterThan(5);
       expect(seen.errors).toBeGreaterThan(0);
     });
   }

@@ -78,8 +78,8 @@ describe('connection loss', () => {
     const run = (token: string) =>
       create.run({
         redis: fixture.admin,
-        keys: [s.meta, s.state, u.appState, u.userState, u.sessionIndex],
-        args: [key.sessionId, String(Date.now()), 0, token, 's', 'k', '1'],
+        keys: [s.meta, s.state, u.userState, u.sessionIndex],
+        args: [key.sessionId, String(Date.now()), 0, token, `0:${key.sessionId}`, 's', 'k', '1'],
       });
     expect(((await run('token-1')) as unknown[])[0]).toBe(1);
     expect(((await run('token-1')) as unknown[])[0]).toBe(1);

@@ -41,22 +41,29 @@ describe('key-injection ids', () => {
       expect((await svc.listSessions({ appName: id, userId: id })).sessions.map((s) => s.id)).toEqual([id]);
     }
 
-    // Every stored key is prefix + {encoded app} + ':' + family + encoded segments.
+    // Every stored key is prefix + v2: + {encoded app[:encoded user]} + ':' + family + encoded segments.
     const keys = await scanKeys(fixture.admin, `${escapeGlob(svc.keys.prefix)}*`);
-    const pattern =
-      /^\{([A-Za-z0-9._~%-]+)\}:(app|user|sessions|meta|state|events|eventids|eventts)((?::[A-Za-z0-9._~%-]+)*)$/;
+    const seg = '[A-Za-z0-9._~%-]+';
+    const appKey = new RegExp(`^v2:\\{(${seg})\\}:(app|appdeltas)$`);
+    const userKey = new RegExp(
+      `^v2:\\{(${seg}):(${seg})\\}:(user|sessions|meta|state|events|eventids|eventts)((?::${seg})?)$`,
+    );
     for (const key of keys) {
-      const m = pattern.exec(key.slice(svc.keys.prefix.length));
-      expect(m, key).not.toBeNull();
+      const tail = key.slice(svc.keys.prefix.length);
+      expect(appKey.test(tail) || userKey.test(tail), key).toBe(true);
     }
-    // 15 apps × (app, user, sessions index, meta, state, events, eventids, eventts)
-    expect(keys).toHaveLength(HOSTILE.length * 8);
+    // 15 apps × (app, appdeltas, user, sessions index, meta, state, events, eventids, eventts)
+    expect(keys).toHaveLength(HOSTILE.length * 9);
     // Deleting one hostile session leaves every other app's keys alone.
     await svc.deleteSession({ appName: '*', userId: '*', sessionId: '*' });
     const after = await scanKeys(fixture.admin, `${escapeGlob(svc.keys.prefix)}*`);
-    expect(after.filter((k) => !k.includes(`{${encodeSegment('*')}}`))).toEqual(
-      keys.filter((k) => !k.includes(`{${encodeSegment('*')}}`)),
-    );
+    const star = encodeSegment('*');
+    const others = (list: string[]) => list.filter((k) => !k.includes(`{${star}:${star}}`));
+    expect(others(after)).toEqual(others(keys));
+    // The deleted session's user keeps its user: state and an empty index is removed by Redis.
+    expect(after.filter((k) => k.includes(`{${star}:${star}}`))).toEqual([
+      svc.keys.user({ appName: '*', userId: '*' }).userState,
+    ]);
   });
 
   it('glob characters in ids do not widen anything: "*" is just another user', async () => {
@@ -71,6 +78,6 @@ describe('key-injection ids', () => {
 
   it('rejects a key prefix that would change the hash tag', () => {
     expect(() => service({ keyPrefix: 'a{b}:' })).toThrow(/keyPrefix/);
-    expect(new KeySchema('x*:').appPattern('a*b')).toBe('x\\*:{a%2Ab}:*');
+    expect(new KeySchema('x*:').appPattern('a*b')).toBe('x\\*:v2:{a%2Ab[:}]*');
   });
 });

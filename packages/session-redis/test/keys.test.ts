@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSegment, encodeSegment, KeySchema } from '../src/index.js';
+import { decodeSegment, encodeSegment, KeySchema, LAYOUT_VERSION } from '../src/index.js';
+import { indexMember, memberSessionId, memberTime } from '../src/keys.js';
 
 const TRICKY = [
   'a:b',
@@ -34,20 +35,38 @@ describe('key encoding', () => {
     }
   });
 
-  it('puts every key of an app behind one hash tag, whatever the ids', () => {
+  it('puts every key of one user behind the (app, user) hash tag and app: state behind the app tag, whatever the ids', () => {
     const schema = new KeySchema('p:');
+    // Redis hashes the text between the first '{' and the first '}' after it.
+    const tagOf = (key: string) => key.slice(key.indexOf('{') + 1, key.indexOf('}', key.indexOf('{')));
     for (const id of TRICKY) {
       const keys = [
         ...Object.values(schema.session({ appName: id, userId: id, sessionId: id })),
         ...Object.values(schema.user({ appName: id, userId: id })),
       ];
       for (const key of keys) {
-        // Redis hashes the text between the first '{' and the first '}' after it.
-        const open = key.indexOf('{');
-        const tag = key.slice(open + 1, key.indexOf('}', open));
-        expect(tag).toBe(encodeSegment(id));
+        expect(tagOf(key)).toBe(`${encodeSegment(id)}:${encodeSegment(id)}`);
+        expect(key.startsWith(`p:${LAYOUT_VERSION}:{`)).toBe(true);
       }
-      expect(new Set(keys).size).toBe(keys.length);
+      for (const key of Object.values(schema.app(id))) expect(tagOf(key)).toBe(encodeSegment(id));
+      const all = [...keys, ...Object.values(schema.app(id))];
+      expect(new Set(all).size).toBe(all.length);
+    }
+  });
+
+  it('index members sort byte-wise in the listing order and give their time and id back', () => {
+    const times = [-1e15, -2.5, -0, 0, 1e-300, 1, 1.5, 1_700_000_000_000, 8.64e15, Number.MAX_VALUE];
+    const members = times.map((t) => indexMember(t, 'id'));
+    const sorted = [...members].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(sorted.map(memberTime)).toEqual(
+      [...times]
+        .reverse()
+        .map((t) => (t === 0 ? 0 : t))
+        .map((t) => (Object.is(t, -0) ? 0 : t)),
+    );
+    for (const [i, t] of times.entries()) {
+      expect(memberTime(members[i] as string)).toBe(t === 0 ? 0 : t);
+      expect(memberSessionId(indexMember(t, 'a:b 🎧'))).toBe('a:b 🎧');
     }
   });
 

@@ -63,7 +63,8 @@ describe('foreign data in the keyspace', () => {
     const before = await svc.getSession(key);
     const s = svc.keys.session(key);
     const u = svc.keys.user(key);
-    for (const target of [s.meta, s.state, s.events, s.eventIds, s.eventTimes, u.appState, u.userState]) {
+    const targets = [s.meta, s.state, s.events, s.eventIds, s.eventTimes, u.userState, u.sessionIndex];
+    for (const target of targets) {
       const saved = await fixture.admin.dumpBuffer(target);
       await fixture.admin.del(target);
       await fixture.admin.set(target, 'someone else wrote here');

@@ -27,7 +27,9 @@ describe('ttlSeconds', () => {
       expect(ttl, k).toBeGreaterThan(3590);
       expect(ttl, k).toBeLessThanOrEqual(3600);
     }
-    expect(await fixture.admin.ttl(u.appState)).toBe(-1);
+    const a = svc.keys.app(key.appName);
+    expect(await fixture.admin.ttl(a.appState)).toBe(-1);
+    expect(await fixture.admin.ttl(a.appliedDeltas)).toBe(-1);
     expect(await fixture.admin.ttl(u.userState)).toBe(-1);
   });
 
@@ -54,11 +56,14 @@ describe('ttlSeconds', () => {
     const listed = await svc.listSessions({ appName: 'app', userId: 'u' });
     expect(listed.sessions.map((x) => x.id)).toEqual(['kept-by-other']);
     expect(listed.sessions[0]?.state).toEqual({ 'app:a': 1, 'user:b': 1 });
-    expect(await fixture.admin.zrange(u.sessionIndex, '0', '-1')).toEqual(['kept-by-other']);
+    const index = await fixture.admin.zrange(u.sessionIndex, '0', '-1');
+    expect(index.map((member) => member.slice(17))).toEqual(['kept-by-other']);
     const left = await scanKeys(fixture.admin, `${escapeGlob(svc.keys.prefix)}*`);
+    const a = svc.keys.app(key.appName);
     expect(left.sort()).toEqual(
       [
-        u.appState,
+        a.appState,
+        a.appliedDeltas,
         u.userState,
         u.sessionIndex,
         svc.keys.session({ ...key, sessionId: 'kept-by-other' }).meta,
@@ -87,8 +92,9 @@ describe('deleteSession', () => {
     await populated(svc, true);
     await svc.deleteSession(key);
     const u = svc.keys.user(key);
+    const a = svc.keys.app(key.appName);
     expect(await scanKeys(fixture.admin, `${escapeGlob(svc.keys.prefix)}*`)).toEqual(
-      [u.appState, u.userState].sort(),
+      [a.appState, a.appliedDeltas, u.userState].sort(),
     );
     const again = await svc.createSession(key);
     expect(again.state).toEqual({ 'app:a': 1, 'user:b': 1 });

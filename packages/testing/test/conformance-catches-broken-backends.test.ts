@@ -5,11 +5,16 @@
  */
 import {
   type AppendEventRequest,
+  type ArtifactRequest,
   type ArtifactScope,
   type GetSessionRequest,
   InMemoryArtifactService,
   InMemorySessionService,
+  type ListArtifactKeysPage,
+  type ListSessionsRequest,
+  type ListVersionsPage,
   type LoadArtifactRequest,
+  type PageRequest,
   type Part,
   type SaveArtifactRequest,
   type Session,
@@ -55,6 +60,21 @@ class ExclusiveAfterTimestampSessionService extends InMemorySessionService {
   }
 }
 
+/** Pages by slicing an offset, with the offset off by one: each page after the first skips a session. */
+class OffByOnePagingSessionService extends InMemorySessionService {
+  override async listSessions(request: ListSessionsRequest, page?: PageRequest) {
+    const { sessions } = await super.listSessions(request);
+    if (!page) return { sessions };
+    const size = page.pageSize ?? 100;
+    const from = page.pageToken === undefined ? 0 : Number(page.pageToken) + 1;
+    const next = from + size;
+    return {
+      sessions: sessions.slice(from, next),
+      ...(next < sessions.length ? { nextPageToken: String(next) } : {}),
+    };
+  }
+}
+
 /** Joins ids into one string key, the classic layout where `user` scope and a session named `user` collide. */
 class JoinedKeyArtifactService extends InMemoryArtifactService {
   private readonly store = new Map<string, Part[]>();
@@ -76,11 +96,20 @@ class JoinedKeyArtifactService extends InMemoryArtifactService {
     const part = versions[request.version ?? versions.length - 1];
     return part && structuredClone(part);
   }
-  override async listVersions(request: LoadArtifactRequest) {
+  override listVersions(request: ArtifactRequest): Promise<number[]>;
+  override listVersions(request: ArtifactRequest, page: PageRequest): Promise<ListVersionsPage>;
+  override async listVersions(request: ArtifactRequest, page?: PageRequest) {
     const req = validateArtifactRequest(request);
-    return (this.store.get(this.key(req, req.filename)) ?? []).map((_, i) => i);
+    const versions = (this.store.get(this.key(req, req.filename)) ?? []).map((_, i) => i);
+    return page === undefined ? versions : { versions }; // one page: this toy breaks scoping, not paging
   }
-  override async listArtifactKeys(request: ArtifactScope) {
+  override listArtifactKeys(request: ArtifactScope): Promise<string[]>;
+  override listArtifactKeys(request: ArtifactScope, page: PageRequest): Promise<ListArtifactKeysPage>;
+  override async listArtifactKeys(request: ArtifactScope, page?: PageRequest) {
+    const keys = await this.allKeys(request);
+    return page === undefined ? keys : { keys };
+  }
+  private async allKeys(request: ArtifactScope) {
     const { appName, userId, sessionId } = validateArtifactScope(request);
     const own = `${appName}/${userId}/${sessionId}/`;
     const shared = `${appName}/${userId}/user/`;
@@ -108,6 +137,23 @@ class UnvalidatedFilenameArtifactService extends InMemoryArtifactService {
   }
 }
 
+/** Forgets the custom metadata a save passed. */
+class MetadataDroppingArtifactService extends InMemoryArtifactService {
+  override saveArtifact({ customMetadata: _, ...request }: SaveArtifactRequest) {
+    return super.saveArtifact(request);
+  }
+}
+
+/** Ignores the page token: every page is the first one. */
+class TokenIgnoringArtifactService extends InMemoryArtifactService {
+  override listArtifactKeys(request: ArtifactScope): Promise<string[]>;
+  override listArtifactKeys(request: ArtifactScope, page: PageRequest): Promise<ListArtifactKeysPage>;
+  override async listArtifactKeys(request: ArtifactScope, page?: PageRequest) {
+    if (page === undefined) return super.listArtifactKeys(request);
+    return super.listArtifactKeys(request, { pageSize: page.pageSize ?? 100 });
+  }
+}
+
 async function failedChecks<S>(checks: Parameters<typeof runChecks<S>>[0], factory: () => S) {
   const outcomes = await runChecks(checks, factory);
   return outcomes.filter((o) => !o.passed).map((o) => o.name);
@@ -117,6 +163,13 @@ describe('the conformance suites catch broken backends', () => {
   it('the reference in-memory backends pass every check', async () => {
     expect(await failedChecks(sessionServiceChecks, () => new InMemorySessionService())).toEqual([]);
     expect(await failedChecks(artifactServiceChecks, () => new InMemoryArtifactService())).toEqual([]);
+  });
+
+  it('flags a session service whose pages skip a session', async () => {
+    const failed = await failedChecks(sessionServiceChecks, () => new OffByOnePagingSessionService());
+    expect(failed).toContain(
+      'listSessions pages: pages of pageSize, in the listing order, no session twice, last page has no token',
+    );
   });
 
   it('flags a session service whose reads share references with storage', async () => {
@@ -146,5 +199,19 @@ describe('the conformance suites catch broken backends', () => {
   it('flags an artifact service that rewrites bad filenames instead of rejecting them', async () => {
     const failed = await failedChecks(artifactServiceChecks, () => new UnvalidatedFilenameArtifactService());
     expect(failed).toContain('bad filenames, ids, versions and parts are INVALID_ARGUMENT and write nothing');
+  });
+
+  it('flags an artifact service that forgets customMetadata', async () => {
+    const failed = await failedChecks(artifactServiceChecks, () => new MetadataDroppingArtifactService());
+    expect(failed).toContain(
+      'listArtifactVersions reports mimeType, sizeBytes, createTime and customMetadata of every version',
+    );
+  });
+
+  it('flags an artifact service whose key pages ignore the token', async () => {
+    const failed = await failedChecks(artifactServiceChecks, () => new TokenIgnoringArtifactService());
+    expect(failed).toContain(
+      'listArtifactKeys pages: every name exactly once, at most pageSize a page, a token exactly when more follow',
+    );
   });
 });

@@ -118,9 +118,3 @@ export function s3rverClient(endpoint: string, extra: { maxAttempts?: number } =
     requestHandler: { connectionTimeout: 2_000, socketTimeout: 10_000 },
   });
 }
-
-/** The service's one-off check that the store honours If-None-Match (see the README). */
-export function isProbeRequest(input: unknown): boolean {
-  const { Key, Delete } = input as { Key?: string; Delete?: { Objects?: { Key?: string }[] } };
-  return [Key, ...(Delete?.Objects ?? []).map((o) => o.Key)].some((key) => key?.includes('/!probe/'));
-}

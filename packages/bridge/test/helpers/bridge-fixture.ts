@@ -43,6 +43,8 @@ export interface BridgeFixtureOptions {
   fakePlan?: FakeConnectionPlan;
   audioRecorder?: AudioRecorder;
   connectTimeoutMs?: number;
+  /** `onError` throws after recording (the bridge must ignore a failing logger). */
+  onErrorThrows?: boolean;
 }
 
 /** A real Runner on the real SDK against FakeLiveServer, behind a real bridge on an HTTP server. */
@@ -73,7 +75,10 @@ export async function startBridge(options: BridgeFixtureOptions = {}): Promise<B
     allowedOrigins: options.allowedOrigins,
     runConfig: options.runConfig ?? ({ inputAudioTranscription: {} } satisfies Partial<RunConfig>),
     limits: options.limits,
-    onError: (error, context) => reported.push({ error, ...context }),
+    onError: (error, context) => {
+      reported.push({ error, ...context });
+      if (options.onErrorThrows) throw new Error('the logger failed');
+    },
   });
   const http = createServer((_request, response) => response.writeHead(404).end());
   http.on('upgrade', (request, socket, head) => {

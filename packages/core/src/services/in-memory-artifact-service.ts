@@ -1,25 +1,44 @@
 import type { Part } from '@google/genai';
+import { InvalidArgumentError } from '../errors.js';
 import { isUserScopedFilename, validateNonNegativeInteger } from '../validation.js';
+import {
+  decodeArtifactKeysPageToken,
+  decodeVersionsPageToken,
+  describeArtifactPart,
+  encodeArtifactKeysPageToken,
+  encodeVersionsPageToken,
+} from './artifact-listing.js';
 import type {
   ArtifactRequest,
   ArtifactScope,
   ArtifactService,
+  ArtifactVersion,
+  ListArtifactKeysPage,
+  ListArtifactVersionsPage,
+  ListVersionsPage,
   LoadArtifactRequest,
   SaveArtifactRequest,
 } from './artifact-service.js';
 import { getOrCreate } from './get-or-create.js';
+import { type PageRequest, validatePageRequest } from './paging.js';
 import {
   validateArtifactRequest,
   validateArtifactScope,
   validateSaveArtifactRequest,
 } from './request-validation.js';
 
-type Files = Map<string, Part[]>;
+interface StoredVersion {
+  part: Part;
+  info: ArtifactVersion;
+}
+
+type Files = Map<string, StoredVersion[]>;
 
 /**
  * Artifacts in process memory: the embedded default and the reference semantics every other
  * backend matches. User-scoped (`user:`) files live in their own map, apart from every
- * session, so no session id can reach them.
+ * session, so no session id can reach them. Keys page in sorted order (sorting on each call:
+ * O(n log n) per page, fine for an embedded store).
  */
 export class InMemoryArtifactService implements ArtifactService {
   /** app → user → session → filename → versions */
@@ -28,11 +47,15 @@ export class InMemoryArtifactService implements ArtifactService {
   private readonly userFiles = new Map<string, Map<string, Files>>();
 
   async saveArtifact(request: SaveArtifactRequest): Promise<number> {
-    const { artifact, ...req } = validateSaveArtifactRequest(request);
+    const { artifact, customMetadata = {}, ...req } = validateSaveArtifactRequest(request);
     const files = this.filesFor(req, req.filename, true);
-    const versions = getOrCreate(files, req.filename, (): Part[] => []);
-    versions.push(structuredClone(artifact));
-    return versions.length - 1;
+    const versions = getOrCreate(files, req.filename, (): StoredVersion[] => []);
+    const version = versions.length;
+    versions.push({
+      part: structuredClone(artifact),
+      info: { version, ...describeArtifactPart(artifact), createTime: Date.now(), customMetadata },
+    });
+    return version;
   }
 
   async loadArtifact(request: LoadArtifactRequest): Promise<Part | undefined> {
@@ -40,15 +63,38 @@ export class InMemoryArtifactService implements ArtifactService {
     const version = validateNonNegativeInteger('version', request.version);
     const versions = this.filesFor(req, req.filename, false)?.get(req.filename);
     if (!versions || versions.length === 0) return undefined;
-    const part = versions[version ?? versions.length - 1];
-    return part === undefined ? undefined : structuredClone(part);
+    const stored = versions[version ?? versions.length - 1];
+    return stored === undefined ? undefined : structuredClone(stored.part);
   }
 
-  async listArtifactKeys(request: ArtifactScope): Promise<string[]> {
+  listArtifactKeys(request: ArtifactScope): Promise<string[]>;
+  listArtifactKeys(request: ArtifactScope, page: PageRequest): Promise<ListArtifactKeysPage>;
+  async listArtifactKeys(
+    request: ArtifactScope,
+    page?: PageRequest,
+  ): Promise<string[] | ListArtifactKeysPage> {
     const { appName, userId, sessionId } = validateArtifactScope(request);
+    const paging = validatePageRequest(page);
     const own = this.sessionFiles.get(appName)?.get(userId)?.get(sessionId)?.keys() ?? [];
     const shared = this.userFiles.get(appName)?.get(userId)?.keys() ?? [];
-    return [...own, ...shared].sort();
+    const keys = [...own, ...shared].sort();
+    if (page === undefined) return keys;
+    if (paging === undefined) return { keys };
+    let from = 0;
+    if (paging.pageToken !== undefined) {
+      const [after, ...rest] = decodeArtifactKeysPageToken(paging.pageToken);
+      if (typeof after !== 'string' || rest.length > 0) {
+        throw new InvalidArgumentError('pageToken is damaged', { field: 'pageToken' });
+      }
+      while (from < keys.length && compareSorted(keys[from] as string, after) <= 0) from++;
+    }
+    const picked = keys.slice(from, from + paging.pageSize);
+    const last = picked.at(-1);
+    const more = from + picked.length < keys.length;
+    return {
+      keys: picked,
+      ...(more && last !== undefined ? { nextPageToken: encodeArtifactKeysPageToken([last]) } : {}),
+    };
   }
 
   async deleteArtifact(request: ArtifactRequest): Promise<void> {
@@ -56,10 +102,33 @@ export class InMemoryArtifactService implements ArtifactService {
     this.filesFor(req, req.filename, false)?.delete(req.filename);
   }
 
-  async listVersions(request: ArtifactRequest): Promise<number[]> {
+  listVersions(request: ArtifactRequest): Promise<number[]>;
+  listVersions(request: ArtifactRequest, page: PageRequest): Promise<ListVersionsPage>;
+  async listVersions(request: ArtifactRequest, page?: PageRequest): Promise<number[] | ListVersionsPage> {
+    if (page === undefined) return (await this.listArtifactVersions(request)).map((v) => v.version);
+    const { versions, nextPageToken } = await this.listArtifactVersions(request, page);
+    return { versions: versions.map((v) => v.version), ...(nextPageToken ? { nextPageToken } : {}) };
+  }
+
+  listArtifactVersions(request: ArtifactRequest): Promise<ArtifactVersion[]>;
+  listArtifactVersions(request: ArtifactRequest, page: PageRequest): Promise<ListArtifactVersionsPage>;
+  async listArtifactVersions(
+    request: ArtifactRequest,
+    page?: PageRequest,
+  ): Promise<ArtifactVersion[] | ListArtifactVersionsPage> {
     const req = validateArtifactRequest(request);
-    const versions = this.filesFor(req, req.filename, false)?.get(req.filename) ?? [];
-    return versions.map((_, i) => i);
+    const paging = validatePageRequest(page);
+    const stored = this.filesFor(req, req.filename, false)?.get(req.filename) ?? [];
+    const copy = ({ info }: StoredVersion) => structuredClone(info);
+    if (page === undefined) return stored.map(copy);
+    if (paging === undefined) return { versions: stored.map(copy) };
+    const from = paging.pageToken === undefined ? 0 : decodeVersionsPageToken(paging.pageToken) + 1;
+    const picked = stored.slice(from, from + paging.pageSize);
+    const more = from + picked.length < stored.length;
+    return {
+      versions: picked.map(copy),
+      ...(more ? { nextPageToken: encodeVersionsPageToken(from + picked.length - 1) } : {}),
+    };
   }
 
   private filesFor(scope: ArtifactScope, filename: string, create: true): Files;
@@ -74,4 +143,9 @@ export class InMemoryArtifactService implements ArtifactService {
     const users = getOrCreate(this.sessionFiles, appName, newMap);
     return getOrCreate(getOrCreate(users, userId, newMap), sessionId, newMap);
   }
+}
+
+/** The order of `Array.prototype.sort()` (UTF-16 code units), which the unpaged listing uses. */
+function compareSorted(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

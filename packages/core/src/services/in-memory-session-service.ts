@@ -5,6 +5,7 @@ import type { Session } from '../session.js';
 import { applyStateDelta, splitStateDelta, withoutTempKeys } from '../state.js';
 import { validateId } from '../validation.js';
 import { getOrCreate } from './get-or-create.js';
+import { type PageRequest, validatePageRequest } from './paging.js';
 import {
   validateAppendRequest,
   validateGetSessionConfig,
@@ -12,6 +13,7 @@ import {
   validateState,
   validateUserKey,
 } from './request-validation.js';
+import { compareListedSessions, decodeSessionPageToken, encodeSessionPageToken } from './session-listing.js';
 import type {
   AppendEventRequest,
   CreateSessionRequest,
@@ -73,11 +75,32 @@ export class InMemorySessionService implements SessionService {
     return stored ? this.view(stored, config) : undefined;
   }
 
-  async listSessions(request: ListSessionsRequest): Promise<ListSessionsResponse> {
+  /** Sorts the user's sessions on each call: O(n log n) per page, fine for an embedded store. */
+  async listSessions(request: ListSessionsRequest, page?: PageRequest): Promise<ListSessionsResponse> {
     const { appName, userId } = validateUserKey(request);
+    const valid = validatePageRequest(page);
+    const cursor = valid?.pageToken === undefined ? undefined : decodeSessionPageToken(valid.pageToken);
     const stored = [...(this.userSessions(appName, userId, false)?.values() ?? [])];
-    stored.sort((a, b) => b.lastUpdateTime - a.lastUpdateTime || (a.id < b.id ? -1 : 1));
-    return { sessions: stored.map((s) => this.view(s, { numRecentEvents: 0 })) };
+    stored.sort(compareListedSessions);
+    const view = (s: StoredSession) => this.view(s, { numRecentEvents: 0 });
+    if (!valid) return { sessions: stored.map(view) };
+    let from = 0;
+    if (cursor) {
+      // First session strictly after the cursor (binary search: the list is sorted).
+      let high = stored.length;
+      while (from < high) {
+        const mid = (from + high) >>> 1;
+        if (compareListedSessions(stored[mid] as StoredSession, cursor) <= 0) from = mid + 1;
+        else high = mid;
+      }
+    }
+    const picked = stored.slice(from, from + valid.pageSize);
+    const last = picked[picked.length - 1];
+    const more = from + picked.length < stored.length;
+    return {
+      sessions: picked.map(view),
+      ...(more && last ? { nextPageToken: encodeSessionPageToken(last) } : {}),
+    };
   }
 
   async deleteSession(request: SessionKey): Promise<void> {

@@ -6,6 +6,7 @@ import {
   validateId,
   validateNonNegativeInteger,
 } from '../validation.js';
+import { validateCustomMetadata } from './artifact-listing.js';
 import type { ArtifactRequest, ArtifactScope, SaveArtifactRequest } from './artifact-service.js';
 import type { AppendEventRequest, GetSessionConfig, SessionKey } from './session-service.js';
 
@@ -81,7 +82,10 @@ export function validateArtifactRequest(request: ArtifactRequest): ArtifactReque
   return { ...validateSessionKey(request), filename: validateFilename(request?.filename) };
 }
 
-/** An artifact must be an `inlineData` part with base64 data and a mime type, or a `text` part. */
+/**
+ * An artifact must be an `inlineData` part with base64 data and a mime type, or a `text` part;
+ * the returned `customMetadata` is its stored (JSON) form, `{}` when none was given.
+ */
 export function validateSaveArtifactRequest(request: SaveArtifactRequest): SaveArtifactRequest {
   const base = validateArtifactRequest(request);
   const part = request.artifact;
@@ -103,5 +107,5 @@ export function validateSaveArtifactRequest(request: SaveArtifactRequest): SaveA
   } else if (typeof part.text !== 'string') {
     throw new InvalidArgumentError('artifact must have inlineData or text', { field: 'artifact' });
   }
-  return { ...base, artifact: part };
+  return { ...base, artifact: part, customMetadata: validateCustomMetadata(request.customMetadata) };
 }

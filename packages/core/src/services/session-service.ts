@@ -1,5 +1,6 @@
 import type { Event } from '../events.js';
 import type { Session } from '../session.js';
+import type { PageRequest } from './paging.js';
 
 export interface CreateSessionRequest {
   appName: string;
@@ -33,8 +34,13 @@ export interface ListSessionsRequest {
 }
 
 export interface ListSessionsResponse {
-  /** Most recently updated first; `events` is always empty. */
+  /**
+   * Most recently updated first (`lastUpdateTime` descending, ties by session id in code point
+   * order); `events` is always empty.
+   */
   sessions: Session[];
+  /** Set when paging and more sessions may follow: pass it as `pageToken` for the next page. */
+  nextPageToken?: string;
 }
 
 export interface AppendEventRequest {
@@ -60,7 +66,11 @@ export interface AppendEventRequest {
 export interface SessionService {
   createSession(request: CreateSessionRequest): Promise<Session>;
   getSession(request: GetSessionRequest): Promise<Session | undefined>;
-  listSessions(request: ListSessionsRequest): Promise<ListSessionsResponse>;
+  /**
+   * The user's sessions. Without `page` (or with `{}`), all of them; with `{pageSize,
+   * pageToken}`, one page in the same order, continuing strictly after the previous page.
+   */
+  listSessions(request: ListSessionsRequest, page?: PageRequest): Promise<ListSessionsResponse>;
   /** Removes the session and its events. Deleting a missing session is a no-op. */
   deleteSession(request: SessionKey): Promise<void>;
   appendEvent(request: AppendEventRequest): Promise<Event>;

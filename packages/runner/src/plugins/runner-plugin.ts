@@ -34,20 +34,22 @@ export interface ToolCallInfo {
 
 export type MaybePromise<T> = T | Promise<T>;
 
+/** What a tool hook returns: a response, or nothing (`undefined`, or a body without `return`). */
+// biome-ignore lint/suspicious/noConfusingVoidType: `void` lets `() => { log() }` be a hook that returns nothing
+export type HookResult = ToolResponse | undefined | void;
+
 /**
  * Returns a response to answer the call with instead of running the tool (a guardrail), or
  * undefined to let it run. ADK's `beforeToolCallback`.
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing (`() => {}`) lets the call run
-export type BeforeToolCallback = (call: ToolCallInfo) => MaybePromise<ToolResponse | undefined | void>;
+export type BeforeToolCallback = (call: ToolCallInfo) => MaybePromise<HookResult>;
 /**
  * Returns a response to send (and store) instead of `response`, or undefined to keep it (a
  * redaction). Called for every answer, each value of a streaming tool included. ADK's `afterToolCallback`.
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing keeps the response
 export type AfterToolCallback = (
   call: ToolCallInfo & { readonly response: ToolResponse },
-) => MaybePromise<ToolResponse | undefined | void>;
+) => MaybePromise<HookResult>;
 
 /**
  * Observes or steers every run of a Runner. Every hook is optional. Observers (`onRunStart`,

@@ -1,4 +1,5 @@
 import {
+  createEvent,
   EarshotError,
   type Event,
   LIVE_RESUMPTION_HANDLE_KEY,
@@ -12,6 +13,7 @@ import type { LiveServerSessionResumptionUpdate } from '@google/genai';
 import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
 import { NO_TELEMETRY, type RunTelemetry } from '../telemetry/run-telemetry.js';
 import { AsyncQueue } from './async-queue.js';
+import { isOutage, OutageBuffer, type StorageOutagePolicy } from './storage-outage.js';
 
 /** An append that failed: the run ends, and the event it was for is not yielded. */
 export class PersistFailure extends Error {
@@ -48,6 +50,8 @@ export class EventSink {
   private handle: string | undefined;
   private handleSaved = true;
   private generation = 0;
+  /** Holds what could not be persisted while the store fails (absent: a failed append ends the run). */
+  private readonly outage: OutageBuffer | undefined;
 
   constructor(options: {
     runConfig: RunConfig;
@@ -61,6 +65,13 @@ export class EventSink {
     /** Sees every event handed to `output` (the plugins' `onEvent`). */
     observe?: (event: Event) => void;
     telemetry?: RunTelemetry;
+    /** Ride out a failing store within these bounds; undefined ends the run at the first failed append. */
+    storageOutage?: StorageOutagePolicy | undefined;
+    invocationId?: string;
+    /** Authors the storage notices (the agent speaking). */
+    author?: () => string;
+    /** The store stayed down past a bound (or refused for good) during an outage: end the run. */
+    onStorageFailure?: (failure: PersistFailure) => void;
   }) {
     this.runConfig = options.runConfig;
     this.policy = options.persistencePolicy;
@@ -70,6 +81,28 @@ export class EventSink {
     this.onEvent = options.onEvent ?? (() => {});
     this.observe = options.observe;
     this.telemetry = options.telemetry ?? NO_TELEMETRY;
+    const { storageOutage, invocationId, author, onStorageFailure } = options;
+    if (storageOutage) {
+      this.outage = new OutageBuffer({
+        policy: storageOutage,
+        append: (event) =>
+          this.telemetry
+            .storage('append_event', () => this.sessionService.appendEvent({ session: this.session, event }))
+            .then(() => {}),
+        typed: (error) => new PersistFailure(error).error,
+        notify: (errorCode, errorMessage, customMetadata) =>
+          this.yieldOnly(
+            createEvent({
+              invocationId,
+              author: author?.() ?? 'user',
+              errorCode,
+              errorMessage,
+              customMetadata,
+            }),
+          ),
+        onFatal: (error) => onStorageFailure?.(new PersistFailure(error)),
+      });
+    }
   }
 
   /** The latest handle the server marked resumable (what a reconnect uses). */
@@ -134,6 +167,20 @@ export class EventSink {
     return this.append(event);
   }
 
+  /**
+   * Resolves once every event held during a storage outage is stored (at once when healthy);
+   * rejects with `PersistFailure` when the outage reached a bound. Stops the retries after.
+   */
+  async settleStorage(): Promise<void> {
+    try {
+      await this.outage?.settled();
+    } catch (error) {
+      throw new PersistFailure(error);
+    } finally {
+      this.outage?.close();
+    }
+  }
+
   /** Yields without appending (after the store failed, nothing more is appended). */
   yieldOnly(event: Event): void {
     this.addMetadata(event);
@@ -151,12 +198,35 @@ export class EventSink {
     }
   }
 
-  private async append(event: Event): Promise<void> {
+  /**
+   * Persist, then yield. During a storage outage the event queues behind the held ones and is
+   * yielded at once (nothing is stored out of order); a bound reached throws `PersistFailure`.
+   */
+  private append(event: Event): Promise<void> | undefined {
+    if (this.outage?.active) {
+      try {
+        this.outage.hold(event);
+      } catch (error) {
+        throw new PersistFailure(error);
+      }
+      this.deliver(event);
+      return undefined;
+    }
+    return this.appendNow(event);
+  }
+
+  private async appendNow(event: Event): Promise<void> {
     try {
       const { sessionService, session } = this;
       await this.telemetry.storage('append_event', () => sessionService.appendEvent({ session, event }));
     } catch (error) {
-      throw new PersistFailure(error);
+      const failure = new PersistFailure(error);
+      if (!this.outage || this.outage.failure || !isOutage(failure.error)) throw failure;
+      try {
+        this.outage.begin(event, failure.error); // yields STORAGE_DEGRADED, then retries
+      } catch (bound) {
+        throw new PersistFailure(bound); // this one event is already past a bound
+      }
     }
     this.deliver(event);
   }

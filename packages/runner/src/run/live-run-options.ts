@@ -14,6 +14,7 @@ import type { InputReplayOptions } from '../continuity/input-ledger.js';
 import type { LiveRequestQueue } from '../input/live-request-queue.js';
 import type { RunnerPlugin } from '../plugins/runner-plugin.js';
 import type { RunTelemetry } from '../telemetry/run-telemetry.js';
+import type { StorageOutagePolicy } from './storage-outage.js';
 
 /** What one `runLive` invocation is given by the Runner. */
 export interface LiveRunOptions {
@@ -49,4 +50,6 @@ export interface LiveRunOptions {
   /** How long the end of the run waits for plugins. */
   pluginEndTimeoutMs: number;
   telemetry: RunTelemetry;
+  /** Bounds for riding out a failing session store; undefined ends the run at the first failed append. */
+  storageOutage: StorageOutagePolicy | undefined;
 }

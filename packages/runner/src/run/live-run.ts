@@ -99,6 +99,8 @@ export class LiveRun {
       activeAgent: () => (options.tree.hasTransfers ? this.agent.name : undefined),
       onEvent: options.tree.hasTransfers ? (event) => this.transcript.note(event) : undefined,
       observe: this.observers.eventListener,
+      author: () => this.agent.name,
+      onStorageFailure: (error) => this.inbox.push({ kind: 'failure', error }),
     });
     if (options.startHandle !== undefined) this.sink.startFrom(options.startHandle);
     this.input = new InputPump({

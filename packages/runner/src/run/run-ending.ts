@@ -50,7 +50,7 @@ export async function endRun(failure: unknown, options: RunEndingOptions): Promi
     if (stateDelta)
       await emitOrFail(() => sink.emit(createEvent({ invocationId, author, actions: { stateDelta } })));
   }
-  if (!recording) return error;
+  if (!recording) return settleStorage(sink, storeFailed, error, errorEvent);
   recording.flush('end');
   if (!(await recording.settledWithin(recorderFlushTimeoutMs))) {
     const message = `audio recorder did not finish within ${recorderFlushTimeoutMs} ms; its pending output is dropped`;
@@ -61,6 +61,31 @@ export async function endRun(failure: unknown, options: RunEndingOptions): Promi
   for (const result of options.takeRecordings()) {
     if (storeFailed) for (const event of result.events) sink.yieldOnly(event);
     else await emitOrFail(() => options.emitRecording(result));
+  }
+  return settleStorage(sink, storeFailed, error, errorEvent);
+}
+
+/**
+ * Last step of every run: waits (within the outage bounds) until the events held during a
+ * storage outage are stored. A bound reached becomes the run's error if it had none.
+ */
+async function settleStorage(
+  sink: EventSink,
+  storeFailed: boolean,
+  error: unknown,
+  errorEvent: (errorCode: string, errorMessage: string) => Event,
+): Promise<unknown> {
+  if (storeFailed) {
+    sink.settleStorage().catch(() => {}); // only stops the retries: nothing more is stored
+    return error;
+  }
+  try {
+    await sink.settleStorage();
+  } catch (thrown) {
+    if (error !== undefined) return error;
+    const cause = thrown instanceof PersistFailure ? thrown.error : thrown;
+    sink.yieldOnly(errorEvent(codeOf(cause), messageOf(cause)));
+    return cause;
   }
   return error;
 }

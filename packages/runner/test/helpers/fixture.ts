@@ -29,6 +29,7 @@ export interface ScriptedRunOptions {
   newSessionContext?: RunnerOptions['newSessionContext'];
   inputReplay?: RunnerOptions['inputReplay'];
   resumptionSaveDelayMs?: number;
+  storageOutage?: RunnerOptions['storageOutage'];
   /** Replaces the default single agent (its model must be `model`). */
   agent?: LlmAgent;
   /** Skip waiting for the connection (for connect-failure tests). */
@@ -67,6 +68,7 @@ export async function startScriptedRun(options: ScriptedRunOptions = {}): Promis
     newSessionContext: options.newSessionContext,
     inputReplay: options.inputReplay,
     resumptionSaveDelayMs: options.resumptionSaveDelayMs,
+    storageOutage: options.storageOutage,
   });
   const queue = new LiveRequestQueue();
   const run = collect(

@@ -1,5 +1,6 @@
 import type { ArtifactService, SessionService } from '@earshot/core';
 import { artifactScopeChecks, artifactVersionChecks } from './artifact-checks.js';
+import { artifactListingChecks } from './artifact-listing-checks.js';
 import {
   type ConformanceCheck,
   type ConformanceOptions,
@@ -8,6 +9,7 @@ import {
 } from './check.js';
 import { sessionIsolationChecks, sessionLifecycleChecks } from './session-checks.js';
 import { sessionEventChecks } from './session-event-checks.js';
+import { sessionPagingChecks } from './session-paging-checks.js';
 import { sessionStateChecks } from './session-state-checks.js';
 
 export type { CheckOutcome, ConformanceCheck, ConformanceOptions, ServiceFactory } from './check.js';
@@ -20,12 +22,14 @@ export const sessionServiceChecks: readonly ConformanceCheck<SessionService>[] =
   ...sessionIsolationChecks,
   ...sessionStateChecks,
   ...sessionEventChecks,
+  ...sessionPagingChecks,
 ];
 
 /** Every semantic an `ArtifactService` must have, as named checks. */
 export const artifactServiceChecks: readonly ConformanceCheck<ArtifactService>[] = [
   ...artifactVersionChecks,
   ...artifactScopeChecks,
+  ...artifactListingChecks,
 ];
 
 /**

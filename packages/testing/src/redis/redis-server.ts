@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../free-port.js';
 
 export interface StartRedisServerOptions {
   /** `appendonly yes` with `appendfsync always`: every acknowledged write survives a SIGKILL. */
@@ -14,6 +15,8 @@ export interface StartRedisServerOptions {
   args?: string[];
   /** The binary; default `$REDIS_SERVER_BIN` or `redis-server` on the PATH. */
   bin?: string;
+  /** A fixed port (e.g. one whose cluster-bus port +10000 is free too). Default: a free one. */
+  port?: number;
 }
 
 export interface RedisServerHandle {
@@ -53,8 +56,8 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
 
   let port = 0;
   let child: ChildProcess | undefined;
-  for (let attempt = 0; attempt < 5 && !child; attempt++) {
-    port = await freePort();
+  for (let attempt = 0; attempt < (options.port === undefined ? 5 : 1) && !child; attempt++) {
+    port = options.port ?? (await freePort());
     child = await launch({ bin, args: args(port), port, dir });
   }
   if (!child) throw new Error(`redis-server did not start: ${logTail(dir)}`);
@@ -154,18 +157,6 @@ function ping(port: number): Promise<boolean> {
     socket.on('data', (data) => {
       reply += data.toString('latin1');
       if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
     });
   });
 }
