@@ -117,6 +117,13 @@ export {
   withoutTempKeys,
 } from './state.js';
 export {
+  instrumentStorage,
+  type SpanLike,
+  type StorageInstruments,
+  type TelemetryAttributes,
+  type TracerLike,
+} from './telemetry/instrument-storage.js';
+export {
   isUserScopedFilename,
   MAX_FILENAME_BYTES,
   MAX_ID_BYTES,
