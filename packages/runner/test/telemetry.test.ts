@@ -4,6 +4,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TELEMETRY_NAMES } from '../src/telemetry/names.js';
+import { RunnerInstruments } from '../src/telemetry/runner-telemetry.js';
 import { FunctionTool } from '../src/tools/function-tool.js';
 import { type LiveFixture, startLive, stopLive } from './helpers/live-fixture.js';
 import { type TestOtel, testOtel } from './helpers/otel.js';
@@ -202,6 +203,12 @@ describe('telemetry through @opentelemetry/api, read with the SDK in-memory expo
     expect(runSpan?.attributes[A.errorType]).toBe('STORAGE');
     expect(await otel.sum(M.storageErrors, { [A.storageOperation]: 'append_event' })).toBe(1);
     expect(await otel.sum(M.activeRuns)).toBe(0);
+  });
+
+  it('with no SDK registered the per-chunk metric work is skipped; with one it is done', () => {
+    expect(new RunnerInstruments().metricsOn).toBe(false);
+    otel = testOtel();
+    expect(new RunnerInstruments({ meterProvider: otel.meterProvider }).metricsOn).toBe(true);
   });
 
   it('telemetry: false reports nothing, even with providers registered globally', async () => {

@@ -99,7 +99,11 @@ export class OtelRunTelemetry implements RunTelemetry {
    */
   private pendingIn = 0;
   private pendingOut = 0;
-  private readonly pendingEvents = new Map<string, { rule: string; persisted: boolean; count: number }>();
+  private readonly pendingEvents = [
+    new Map<string, { rule: string; persisted: boolean; count: number }>(),
+    new Map<string, { rule: string; persisted: boolean; count: number }>(),
+  ] as const;
+  private readonly metricsOn: boolean;
   private ended = false;
 
   constructor(instruments: RunnerInstruments, info: RunTraceInfo) {
@@ -115,11 +119,12 @@ export class OtelRunTelemetry implements RunTelemetry {
       },
     });
     this.context = trace.setSpan(context.active(), this.span);
+    this.metricsOn = instruments.metricsOn;
     instruments.activeRuns.add(1);
   }
 
   now(): number {
-    return performance.now();
+    return this.metricsOn ? performance.now() : 0;
   }
 
   within<T>(fn: () => T): T {
@@ -227,18 +232,19 @@ export class OtelRunTelemetry implements RunTelemetry {
   }
 
   audioIn(mimeType: string | undefined, base64: string | undefined): void {
-    this.pendingIn += this.inSeconds.of(mimeType, base64);
+    if (this.metricsOn) this.pendingIn += this.inSeconds.of(mimeType, base64);
   }
 
   audioOut(mimeType: string | undefined, base64: string | undefined): void {
-    this.pendingOut += this.outSeconds.of(mimeType, base64);
+    if (this.metricsOn) this.pendingOut += this.outSeconds.of(mimeType, base64);
   }
 
   event(rule: string, persisted: boolean): void {
-    const key = persisted ? rule : `${rule}\u0000`;
-    const pending = this.pendingEvents.get(key);
+    if (!this.metricsOn) return;
+    const byRule = this.pendingEvents[persisted ? 1 : 0];
+    const pending = byRule.get(rule);
     if (pending) pending.count += 1;
-    else this.pendingEvents.set(key, { rule, persisted, count: 1 });
+    else byRule.set(rule, { rule, persisted, count: 1 });
     if (rule === 'control') this.flushCounts();
   }
 
@@ -248,15 +254,17 @@ export class OtelRunTelemetry implements RunTelemetry {
     if (this.pendingOut > 0) instruments.audioOut.add(this.pendingOut);
     this.pendingIn = 0;
     this.pendingOut = 0;
-    for (const pending of this.pendingEvents.values()) {
-      if (pending.count === 0) continue;
-      instruments.events.add(pending.count, instruments.ruleAttributesOf(pending.rule, pending.persisted));
-      pending.count = 0;
+    for (const byRule of this.pendingEvents) {
+      for (const pending of byRule.values()) {
+        if (pending.count === 0) continue;
+        instruments.events.add(pending.count, instruments.ruleAttributesOf(pending.rule, pending.persisted));
+        pending.count = 0;
+      }
     }
   }
 
   tokens(usage: { promptTokenCount?: number; responseTokenCount?: number } | undefined): void {
-    if (!usage) return;
+    if (!usage || !this.metricsOn) return;
     const { tokenUsage } = this.instruments;
     if (usage.promptTokenCount !== undefined) tokenUsage.record(usage.promptTokenCount, INPUT_TOKENS);
     if (usage.responseTokenCount !== undefined) tokenUsage.record(usage.responseTokenCount, OUTPUT_TOKENS);

@@ -1,6 +1,7 @@
 import {
   type Attributes,
   type Counter,
+  createNoopMeter,
   type Histogram,
   type Meter,
   type MeterProvider,
@@ -38,6 +39,11 @@ export class RunnerInstruments {
   readonly toolDuration: Histogram;
   readonly storageErrors: Counter;
   readonly tokenUsage: Histogram;
+  /**
+   * False when the meter is the API's no-op one (no SDK registered): the per-chunk work behind
+   * the metrics (clock reads, audio seconds, event counts) is then skipped altogether.
+   */
+  readonly metricsOn: boolean;
   /** Attribute sets per persistence rule, built once (the SDK hashes attributes on every add). */
   private readonly ruleAttributes = new Map<string, Attributes>();
 
@@ -86,6 +92,8 @@ export class RunnerInstruments {
       description: 'Tokens reported by the model per usage message',
       unit: '{token}',
     });
+    // The no-op meter hands out one shared instrument per kind.
+    this.metricsOn = this.addedLatency !== createNoopMeter().createHistogram(M.addedLatency);
   }
 
   ruleAttributesOf(rule: string, persisted: boolean): Attributes {
