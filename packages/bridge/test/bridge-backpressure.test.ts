@@ -51,7 +51,7 @@ describe('backpressure toward a client that does not read', () => {
     );
     // Bounded: outbox (1 MiB) + write window + socket buffers, not the 40 MB sent.
     expect(after).toBeLessThan(6 * MiB);
-    expect(after - samples[0]!).toBeLessThan(1 * MiB); // flat, not a slow leak
+    expect(after - samples[0]!).toBeLessThan(1.5 * MiB); // flat, not a slow leak
     expect(client.ws.readyState).toBe(WebSocket.OPEN);
 
     socketOf(client).resume();
@@ -63,8 +63,15 @@ describe('backpressure toward a client that does not read', () => {
     expect(received.every((n, i) => i === 0 || n > received[i - 1]!)).toBe(true);
     expect(received.at(-1)).toBe(seq - 1);
     const gaps = received.filter((n, i) => i > 0 && n !== received[i - 1]! + 1).length;
-    expect(gaps).toBe(1); // one contiguous run of older chunks was dropped
-    console.log(`[backpressure] received ${received.length} of ${seq} chunks, ${gaps} gaps, newest kept`);
+    expect(gaps).toBeGreaterThan(0);
+    // What was dropped is older audio: the newest chunks arrived as one unbroken run (at least what
+    // half the default 1 MiB outbox holds), so the listener resumes at the live edge.
+    let tail = 1;
+    while (tail < received.length && received.at(-tail - 1) === received.at(-tail)! - 1) tail++;
+    expect(tail * chunk.length).toBeGreaterThan(512 * 1024);
+    console.log(
+      `[backpressure] received ${received.length} of ${seq} chunks, ${gaps} gap(s), the newest ${tail} unbroken`,
+    );
     await client.close();
   });
 

@@ -189,6 +189,15 @@ describe('the browser client in Chromium (fake microphone)', () => {
       try { window.client.sendText('hello?'); return 'sent'; } catch (e) { return e.name + ':' + e.code + ':' + window.client.state; }
     })()`);
     expect(afterClose).toBe('BridgeClientError:not_open:closed');
+    // close() during connect() settles it (a page awaiting connect() never hangs).
+    const abandoned = await handsFree.evaluate(`(async () => {
+      const { LiveBridgeClient } = await import('/bridge-client.js');
+      const client = new LiveBridgeClient({ url: '/live?token=${token}' });
+      const connecting = client.connect();
+      client.close();
+      return connecting.then(() => 'resolved', (e) => e.code);
+    })()`);
+    expect(abandoned).toBe('connect_failed');
     await handsFree.close();
   });
 });

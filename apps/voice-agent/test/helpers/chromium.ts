@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { chromiumLaunchOptions } from '@earshot/testing';
 import { type Browser, chromium } from 'playwright-core';
 
 const run = promisify(execFile);
@@ -21,20 +22,5 @@ export async function speechWav(dir: string, text: string): Promise<string> {
 
 /** Debian's Chromium (never a downloaded build), headless, with `wav` as the microphone. */
 export function launchChromium(wav: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  return chromium.launch(chromiumLaunchOptions({ microphoneWav: wav }));
 }

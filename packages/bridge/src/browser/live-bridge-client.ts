@@ -76,6 +76,8 @@ export class LiveBridgeClient {
   private attempts = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private closedByUser = false;
+  /** Rejects the promise of the `connect()` in progress (close() before the session frame). */
+  private abandonConnect: ((error: BridgeClientError) => void) | undefined;
 
   constructor(options: LiveBridgeClientOptions) {
     if (!options || (typeof options.url !== 'string' && !(options.url instanceof URL))) {
@@ -205,6 +207,10 @@ export class LiveBridgeClient {
     const ws = this.ws;
     this.ws = undefined;
     if (ws && ws.readyState < WebSocket.CLOSING) ws.close(1000, 'client closed');
+    this.abandonConnect?.(
+      new BridgeClientError('connect_failed', 'close() was called before the session opened'),
+    );
+    this.abandonConnect = undefined;
     this.setState('closed');
   }
 
@@ -215,6 +221,7 @@ export class LiveBridgeClient {
     this.ws = ws;
     let opened = false;
     return new Promise<void>((resolve, reject) => {
+      this.abandonConnect = reject;
       ws.onmessage = (message: MessageEvent) => {
         if (this.ws !== ws) return;
         if (typeof message.data !== 'string') {
@@ -225,6 +232,7 @@ export class LiveBridgeClient {
         if (frame === undefined) return;
         if (frame.type === 'session') {
           opened = true;
+          this.abandonConnect = undefined;
           this.attempts = 0;
           this.currentSessionId = frame.sessionId;
           this.setState('open');
@@ -245,6 +253,7 @@ export class LiveBridgeClient {
             `the bridge closed before the session opened (${event.code}${event.reason ? `: ${event.reason}` : ''})`,
             event.code,
           );
+          this.abandonConnect = undefined;
           if (state === 'reconnecting' && this.scheduleReconnect(event.code)) return;
           this.setState('closed', event.code, event.reason);
           reject(error);

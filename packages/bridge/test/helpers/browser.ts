@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromiumLaunchOptions } from '@earshot/testing';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 
@@ -72,22 +73,7 @@ export async function launchChromium(wav: Buffer): Promise<BrowserRig> {
   const dir = await mkdtemp(join(tmpdir(), 'earshot-bridge-browser-'));
   const wavPath = join(dir, 'mic.wav');
   await writeFile(wavPath, wav);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wavPath}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions({ microphoneWav: wavPath }));
   return {
     browser,
     dir,

@@ -1,0 +1,1 @@
+export { type ChromiumLaunchOptions, chromiumLaunchOptions, DEBIAN_CHROMIUM_PATH } from './chromium.js';
