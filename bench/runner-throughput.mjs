@@ -2,11 +2,16 @@
 // FakeLiveServer in the same run. Uses the built packages: run
 //   pnpm --filter "@earshot/runner..." build
 // first. Usage: node runner-throughput.mjs [--messages N] [--rounds R] [--runs C] [--seconds S]
+//   [--telemetry-rounds T]
+// Section 3 compares telemetry: off (`telemetry: false`), the OpenTelemetry API with no SDK (the
+// default), and an SDK with no-op exporters, each in its own Runner, in the same rounds.
 import { performance } from 'node:perf_hooks';
 import { InMemorySessionService } from '@earshot/core';
 import { GeminiLiveModel, LiveRequestQueue, LlmAgent, Runner } from '@earshot/runner';
 import { FakeLiveServer, pcm16Tone } from '@earshot/testing';
 import { GoogleGenAI, Modality } from '@google/genai';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 const args = new Map(
   process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])),
@@ -15,6 +20,7 @@ const MESSAGES = Number(args.get('messages') ?? 4000);
 const ROUNDS = Number(args.get('rounds') ?? 7);
 const RUNS = Number(args.get('runs') ?? 100);
 const SECONDS = Number(args.get('seconds') ?? 10);
+const TELEMETRY_ROUNDS = Number(args.get('telemetry-rounds') ?? 15);
 const CHUNK_MS = 40;
 const MODEL = 'gemini-live-bench';
 
@@ -40,12 +46,13 @@ const outPcm = pcm16Tone({ ms: CHUNK_MS, rate: 24_000, seed: 1 });
 const inPcm = pcm16Tone({ ms: CHUNK_MS, rate: 16_000, seed: 2 }).toString('base64');
 const burst = Array.from({ length: MESSAGES }, (_, i) => Buffer.from(audioFrame(i, outPcm)));
 
-function newRunner() {
+function newRunner(telemetry) {
   const model = new GeminiLiveModel({ model: MODEL, client });
   return new Runner({
     appName: 'bench',
     agent: new LlmAgent({ name: 'agent', model }),
     sessionService: new InMemorySessionService(),
+    telemetry,
   });
 }
 
@@ -213,5 +220,52 @@ console.log(
 console.log(
   `  added by the runner               : p50 ${(run.p50 - raw.p50).toFixed(2)} ms  p99 ${(run.p99 - raw.p99).toFixed(2)} ms`,
 );
+
+// ---------- 3. telemetry overhead: off vs the API with no SDK vs an SDK with no-op exporters ----------
+const noopSpans = {
+  export: (_spans, done) => done({ code: 0 /* ExportResultCode.SUCCESS */ }),
+  shutdown: async () => {},
+};
+const noopMetrics = {
+  export: (_metrics, done) => done({ code: 0 /* ExportResultCode.SUCCESS */ }),
+  forceFlush: async () => {},
+  shutdown: async () => {},
+};
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(noopSpans)] });
+const meterProvider = new MeterProvider({
+  readers: [new PeriodicExportingMetricReader({ exporter: noopMetrics, exportIntervalMillis: 1_000 })],
+});
+const variants = {
+  off: newRunner(false),
+  api: newRunner(undefined),
+  sdk: newRunner({ tracerProvider, meterProvider }),
+};
+const names = Object.keys(variants);
+for (let round = 0; round < 2; round++) {
+  for (const name of names) await burstRound('runner', variants[name], `tel-warm-${name}-${round}`);
+}
+const telemetryRates = { off: [], api: [], sdk: [] };
+for (let round = 0; round < TELEMETRY_ROUNDS; round++) {
+  // Rotate the order so no variant always runs first (or right after a GC-heavy one).
+  for (let i = 0; i < names.length; i++) {
+    const name = names[(round + i) % names.length];
+    telemetryRates[name].push(await burstRound('runner', variants[name], `tel-${name}-${round}`));
+  }
+}
+const ratioOf = (name) => median(telemetryRates[name].map((rate, i) => rate / telemetryRates.off[i]));
+console.log(
+  `telemetry: ${MESSAGES} model audio messages per round, ${TELEMETRY_ROUNDS} rounds, each variant its own Runner`,
+);
+for (const name of names) {
+  console.log(
+    `  ${name.padEnd(4)}: median ${median(telemetryRates[name]).toFixed(0)} ev/s  (${fmt(telemetryRates[name])})`,
+  );
+}
+console.log(
+  `  ratio API, no SDK / off       : ${ratioOf('api').toFixed(3)} (median of rounds; target >= 0.98)`,
+);
+console.log(`  ratio SDK, no-op exporter / off: ${ratioOf('sdk').toFixed(3)} (median of rounds)`);
+await tracerProvider.shutdown();
+await meterProvider.shutdown();
 
 await server.close();

@@ -14,6 +14,8 @@ async function main(argv: string[]): Promise<void> {
   const parsed = parseCommandLine(argv);
   if (parsed.command === 'help') return void console.log(USAGE);
   if (parsed.command === 'version') return void console.log(packageJson.version);
+  // The OpenTelemetry SDK is registered before the stack exists (its instruments are made then).
+  const stopOtel = parsed.otel ? (await import('./cli/otel.js')).startOtel(parsed.otel) : async () => {};
   // The stack (SDKs for Gemini, Redis, S3) loads only now: a bad command line fails at once.
   if (parsed.command === 'demo') {
     const [{ startCheckedStack }, { runDemo }] = await Promise.all([
@@ -21,7 +23,11 @@ async function main(argv: string[]): Promise<void> {
       import('./demo.js'),
     ]);
     const stack = await startCheckedStack(parsed.stack);
-    await runDemo({ ...parsed.demo, stack });
+    try {
+      await runDemo({ ...parsed.demo, stack });
+    } finally {
+      await stopOtel();
+    }
     return;
   }
   const { serve } = await import('./cli/serve-command.js');
@@ -32,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
     stopping = true;
     setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
     running.stop().then(
-      () => process.exit(0),
+      () => stopOtel().then(() => process.exit(0)),
       (error: unknown) => {
         console.error(`stopping failed: ${(error as Error).message}`);
         process.exit(1);

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { type RedisServerHandle, startRedisServer } from '@earshot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ describe('the CLI refuses a bad command line with one line and exit 2', () => {
     [['serve', '--port', '70000'], /--port must be a whole number .* got "70000"/],
     [['serve', '--port', '-1'], /--port/],
     [['serve', '--port'], /--port needs a value/],
+    [['demo', '--otel', 'jaeger'], /--otel must be console or otlp, got "jaeger"/],
     [['serve', '--host', 'a b'], /--host must be a host name or IP address/],
     [['serve', '--token', 'short'], /--token must be 8 to 128 characters/],
     [['serve', '--bogus'], /unknown option --bogus/],
@@ -150,6 +152,50 @@ describe('the CLI', () => {
     expect(run.stdout).toMatch(/turn 1: /);
     expect(run.stdout).not.toMatch(/turn 2: /);
     expect(run.stdout).toMatch(/call get_time/);
+  });
+
+  it('demo --otel console prints the run, connection and tool spans and the metrics', async () => {
+    const run = await runCli(['demo', '--turns', '1', '--otel', 'console', '--out', '/tmp/earshot-cli-otel']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/name: 'invoke_agent /);
+    expect(run.stdout).toMatch(/name: 'live /);
+    expect(run.stdout).toMatch(/name: 'execute_tool get_time'/);
+    expect(run.stdout).toMatch(/'service.name': 'earshot-voice-agent'/);
+    expect(run.stdout).toMatch(/name: 'earshot.runs.active'/);
+    expect(run.stdout).toMatch(/name: 'earshot.audio.output.duration'/);
+  });
+
+  it('demo --otel otlp exports spans and metrics to OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
+    const received: Array<{ url: string; body: string }> = [];
+    const collector = createHttpServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        received.push({ url: request.url ?? '', body });
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as { port: number };
+    try {
+      const run = await runCli(['demo', '--turns', '1', '--otel', 'otlp', '--out', '/tmp/earshot-cli-otlp'], {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'otlp-test' },
+      });
+      expect(run.code).toBe(0);
+      const traces = received
+        .filter((r) => r.url === '/v1/traces')
+        .map((r) => r.body)
+        .join('');
+      const metrics = received
+        .filter((r) => r.url === '/v1/metrics')
+        .map((r) => r.body)
+        .join('');
+      expect(traces).toContain('invoke_agent');
+      expect(traces).toContain('otlp-test');
+      expect(metrics).toContain('earshot.runs.active');
+    } finally {
+      await new Promise<void>((resolve) => collector.close(() => resolve()));
+    }
   });
 
   describe('serve with a live Redis', () => {

@@ -5,3 +5,4 @@ export {
   S3ArtifactService,
   type S3ArtifactServiceOptions,
 } from './s3-artifact-service.js';
+export type { S3TelemetryOptions } from './telemetry.js';

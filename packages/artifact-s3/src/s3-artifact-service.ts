@@ -40,6 +40,7 @@ import { decodePart, type EncodedPart, encodePart, META } from './part-codec.js'
 import { S3Objects, type StoredVersion } from './s3-objects.js';
 import { saveVersion } from './save-version.js';
 import { StoreTraits } from './store-traits.js';
+import { instrumentS3Service, type S3TelemetryOptions } from './telemetry.js';
 
 const MiB = 1024 * 1024;
 
@@ -64,6 +65,8 @@ export interface S3ArtifactServiceOptions {
    * (AWS S3, Ceph RGW, MinIO, R2, GCS XML API).
    */
   conditionalWrites?: 'probe' | 'assume';
+  /** Spans and metrics through `@opentelemetry/api` (global providers unless given); `false`: none. */
+  telemetry?: S3TelemetryOptions | false;
 }
 
 /**
@@ -122,6 +125,7 @@ export class S3ArtifactService implements ArtifactService {
       probeKey: () => this.probeKey(),
       assumeCreateOnly: conditionalWrites === 'assume',
     });
+    instrumentS3Service(this, options.bucket, options.telemetry);
   }
 
   async saveArtifact(request: SaveArtifactRequest): Promise<number> {

@@ -26,6 +26,7 @@ export { AudioErrorCode, type RecordingKind } from './recording-events.js';
 export { type ResampleIntoRequest, resampleLinearInto } from './resample.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export type { SegmentCloseReason } from './segment.js';
+export { AUDIO_TELEMETRY_NAMES, type AudioTelemetryOptions } from './telemetry.js';
 export { type ArtifactReference, artifactUri, parseArtifactUri } from './uri.js';
 export {
   encodeWav,

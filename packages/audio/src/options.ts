@@ -7,6 +7,7 @@ import {
   MIN_SAMPLE_RATE,
 } from './mime.js';
 import { type ResolvedRetryOptions, type RetryOptions, resolveRetryOptions } from './retry.js';
+import { AudioTelemetry, type AudioTelemetryOptions } from './telemetry.js';
 
 /** Segment duration limit: 5 minutes of audio. */
 export const DEFAULT_MAX_SEGMENT_MS = 5 * 60_000;
@@ -51,6 +52,8 @@ export interface AudioAggregatorOptions {
   defaultOutputSampleRate?: number;
   /** Milliseconds since the epoch; arrival times come from here. Default `Date.now` (tests pass a fake). */
   clock?: () => number;
+  /** Spans and metrics of artifact writes through `@opentelemetry/api` (global providers unless given); `false`: none. */
+  telemetry?: AudioTelemetryOptions | false;
 }
 
 export interface ResolvedOptions {
@@ -64,6 +67,7 @@ export interface ResolvedOptions {
   defaultInputSampleRate: number;
   defaultOutputSampleRate: number;
   clock: () => number;
+  telemetry: AudioTelemetry;
 }
 
 export function resolveOptions(options: AudioAggregatorOptions): ResolvedOptions {
@@ -114,6 +118,7 @@ export function resolveOptions(options: AudioAggregatorOptions): ResolvedOptions
       DEFAULT_OUTPUT_SAMPLE_RATE,
     ),
     clock: options.clock ?? Date.now,
+    telemetry: new AudioTelemetry(options.telemetry),
   };
 }
 

@@ -99,18 +99,20 @@ export class RecordingWriter {
         missingSegments: rendered.missingSegments,
         encodedChunksSkipped: timeline.encodedChunksSkipped,
       };
-      const outcome = await withRetry({
-        operation: () =>
-          this.options.artifactService.saveArtifact({
-            appName: run.scope.appName,
-            userId: run.scope.userId,
-            sessionId: run.scope.sessionId,
-            filename,
-            artifact: { inlineData: { data, mimeType: 'audio/wav' } },
-            customMetadata: { direction: 'mixdown', flushReason: 'end', ...metadata },
-          }),
-        options: this.options.retry,
-      });
+      const outcome = await this.options.telemetry.save('mixdown', { bytes: rendered.wav.length }, () =>
+        withRetry({
+          operation: () =>
+            this.options.artifactService.saveArtifact({
+              appName: run.scope.appName,
+              userId: run.scope.userId,
+              sessionId: run.scope.sessionId,
+              filename,
+              artifact: { inlineData: { data, mimeType: 'audio/wav' } },
+              customMetadata: { direction: 'mixdown', flushReason: 'end', ...metadata },
+            }),
+          options: this.options.retry,
+        }),
+      );
       if (!outcome.ok) throw outcome.error;
       return [
         mixdownEvent({
@@ -141,19 +143,22 @@ export class RecordingWriter {
   private save(run: RunState, segment: Segment, attempts: number | undefined): Promise<RetryOutcome<number>> {
     // Encoded once, reused by every attempt.
     const data = segment.storedBase64();
-    return withRetry({
-      operation: () =>
-        this.options.artifactService.saveArtifact({
-          appName: run.scope.appName,
-          userId: run.scope.userId,
-          sessionId: run.scope.sessionId,
-          filename: segment.filename,
-          artifact: { inlineData: { data, mimeType: segment.storage.mimeType } },
-          customMetadata: { direction: segment.direction, ...segmentMetadata(segment) },
-        }),
-      options: this.options.retry,
-      attempts,
-    });
+    const details = { direction: segment.direction, bytes: segment.byteLength };
+    return this.options.telemetry.save('segment', details, () =>
+      withRetry({
+        operation: () =>
+          this.options.artifactService.saveArtifact({
+            appName: run.scope.appName,
+            userId: run.scope.userId,
+            sessionId: run.scope.sessionId,
+            filename: segment.filename,
+            artifact: { inlineData: { data, mimeType: segment.storage.mimeType } },
+            customMetadata: { direction: segment.direction, ...segmentMetadata(segment) },
+          }),
+        options: this.options.retry,
+        attempts,
+      }),
+    );
   }
 
   /**

@@ -10,7 +10,8 @@ export type EarshotErrorCode =
   | 'STORAGE'
   | 'LIVE_CONNECTION'
   | 'LIVE_PROTOCOL'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'PLUGIN';
 
 export class EarshotError extends Error {
   readonly code: EarshotErrorCode;
@@ -81,5 +82,20 @@ export class LiveProtocolError extends EarshotError {
 export class ClosedError extends EarshotError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('CLOSED', message, options);
+  }
+}
+
+/**
+ * A plugin hook or an agent tool callback threw (or broke its contract). `source` names the
+ * plugin (or `agent <name>`), `hook` the hook; `cause` keeps what it threw.
+ */
+export class PluginError extends EarshotError {
+  readonly source: string;
+  readonly hook: string;
+
+  constructor(message: string, options: { source: string; hook: string; cause?: unknown }) {
+    super('PLUGIN', message, options);
+    this.source = options.source;
+    this.hook = options.hook;
   }
 }

@@ -24,6 +24,7 @@ export {
   LiveConnectionError,
   LiveProtocolError,
   NotFoundError,
+  PluginError,
   StorageError,
 } from './errors.js';
 export {
@@ -115,6 +116,13 @@ export {
   stateScopeOf,
   withoutTempKeys,
 } from './state.js';
+export {
+  instrumentStorage,
+  type SpanLike,
+  type StorageInstruments,
+  type TelemetryAttributes,
+  type TracerLike,
+} from './telemetry/instrument-storage.js';
 export {
   isUserScopedFilename,
   MAX_FILENAME_BYTES,

@@ -17,6 +17,21 @@ export { LIVE_INPUT_UNCONFIRMED } from './continuity/input-continuity.js';
 export { DEFAULT_INPUT_REPLAY, type InputReplayOptions } from './continuity/input-ledger.js';
 export { IMAGE_MIME_TYPES } from './input/live-input-validation.js';
 export { type LiveRequest, LiveRequestQueue } from './input/live-request-queue.js';
+export {
+  DEFAULT_PLUGIN_END_TIMEOUT_MS,
+  DEFAULT_PLUGIN_QUEUE_LIMIT,
+  PLUGIN_ERROR,
+} from './plugins/plugin-host.js';
+export { HOOK_METADATA_KEY, PLUGIN_METADATA_KEY } from './plugins/run-observers.js';
+export type {
+  AfterToolCallback,
+  BeforeToolCallback,
+  PluginConnectionInfo,
+  PluginRunInfo,
+  RunnerPlugin,
+  ToolCallInfo,
+  ToolResponse,
+} from './plugins/runner-plugin.js';
 export { TRUNCATED_METADATA_KEY } from './run/message-mapper.js';
 export {
   DEFAULT_STORAGE_OUTAGE,
@@ -35,5 +50,13 @@ export {
   Runner,
   type RunnerOptions,
 } from './runner.js';
-export { FunctionTool, type FunctionToolOptions } from './tools/function-tool.js';
+export { TELEMETRY_NAMES } from './telemetry/names.js';
+export type { TelemetryOptions } from './telemetry/runner-telemetry.js';
+export {
+  FunctionTool,
+  type FunctionToolOptions,
+  type ToolBehavior,
+  type ToolOutput,
+  type ToolScheduling,
+} from './tools/function-tool.js';
 export type { ToolArtifacts, ToolContext, ToolState } from './tools/tool-context.js';

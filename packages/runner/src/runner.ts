@@ -24,12 +24,16 @@ import {
 import { DEFAULT_TRANSCRIPT_LIMITS, type TranscriptLimits } from './continuity/bounded-transcript.js';
 import { type InputReplayOptions, inputReplayOptions } from './continuity/input-ledger.js';
 import type { LiveRequestQueue } from './input/live-request-queue.js';
+import { DEFAULT_PLUGIN_END_TIMEOUT_MS, DEFAULT_PLUGIN_QUEUE_LIMIT } from './plugins/plugin-host.js';
+import type { RunnerPlugin } from './plugins/runner-plugin.js';
 import { LiveRun } from './run/live-run.js';
 import {
   type StorageOutageOptions,
   type StorageOutagePolicy,
   storageOutagePolicy,
 } from './run/storage-outage.js';
+import { NO_TELEMETRY, OtelRunTelemetry, type RunTelemetry } from './telemetry/run-telemetry.js';
+import { RunnerInstruments, type TelemetryOptions } from './telemetry/runner-telemetry.js';
 
 export interface RunnerOptions {
   appName: string;
@@ -58,6 +62,14 @@ export interface RunnerOptions {
   newSessionContext?: TranscriptLimits;
   /** Longest time a new resumption handle waits for a persisted event to carry it to session state. Default 3 s. */
   resumptionSaveDelayMs?: number;
+  /** Observe or steer every run (see `RunnerPlugin`); called in this order. */
+  plugins?: readonly RunnerPlugin[];
+  /** Notifications one plugin may have waiting before it is cut off (and that is reported). Default 10 000. */
+  pluginQueueLimit?: number;
+  /** How long the end of a run waits for plugins to take their last notifications. Default 5 s. */
+  pluginEndTimeoutMs?: number;
+  /** Spans and metrics through `@opentelemetry/api` (global providers unless given); `false`: none. */
+  telemetry?: TelemetryOptions | false;
   /**
    * A failing session store does not end the run: unpersisted events are held (in order, within
    * these bounds) and retried; see README "Storage outages". `false`: end at the first failed append.
@@ -95,8 +107,12 @@ export class Runner {
   readonly inputReplay: Required<InputReplayOptions>;
   readonly newSessionContext: Required<TranscriptLimits>;
   readonly resumptionSaveDelayMs: number;
+  readonly plugins: readonly RunnerPlugin[];
+  readonly pluginQueueLimit: number;
+  readonly pluginEndTimeoutMs: number;
   readonly storageOutage: StorageOutagePolicy | undefined;
   private readonly tree: AgentTree;
+  private readonly instruments: RunnerInstruments | undefined;
 
   constructor(options: RunnerOptions) {
     this.appName = validateId('appName', options?.appName);
@@ -134,6 +150,19 @@ export class Runner {
       'resumptionSaveDelayMs',
       options.resumptionSaveDelayMs ?? DEFAULT_RESUMPTION_SAVE_DELAY_MS,
     );
+    this.plugins = pluginsOf(options.plugins);
+    const limit = options.pluginQueueLimit ?? DEFAULT_PLUGIN_QUEUE_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit <= 0) {
+      throw new InvalidArgumentError('pluginQueueLimit must be a positive integer', {
+        field: 'pluginQueueLimit',
+      });
+    }
+    this.pluginQueueLimit = limit;
+    this.pluginEndTimeoutMs = positive(
+      'pluginEndTimeoutMs',
+      options.pluginEndTimeoutMs ?? DEFAULT_PLUGIN_END_TIMEOUT_MS,
+    );
+    this.instruments = options.telemetry === false ? undefined : new RunnerInstruments(options.telemetry);
     this.storageOutage = storageOutagePolicy(options.storageOutage);
   }
 
@@ -156,7 +185,23 @@ export class Runner {
     }
     const runConfig = createRunConfig(request.runConfig);
     if (abortSignal?.aborted) return;
-    const { session, created } = await this.sessionFor(userId, sessionId);
+    const invocationId = newInvocationId();
+    const telemetry: RunTelemetry = this.instruments
+      ? new OtelRunTelemetry(this.instruments, {
+          appName: this.appName,
+          agentName: this.agent.name,
+          sessionId,
+          invocationId,
+        })
+      : NO_TELEMETRY;
+    let found: { session: Session; created: boolean };
+    try {
+      found = await this.sessionFor(userId, sessionId, telemetry);
+    } catch (error) {
+      telemetry.end(error);
+      throw error;
+    }
+    const { session, created } = found;
     const { agent, handle } = this.resumePoint(runConfig, session);
     const run = new LiveRun({
       appName: this.appName,
@@ -164,7 +209,7 @@ export class Runner {
       tree: this.tree,
       agent,
       startHandle: handle,
-      invocationId: newInvocationId(),
+      invocationId,
       runConfig,
       queue: liveRequestQueue,
       sessionService: this.sessionService,
@@ -179,6 +224,10 @@ export class Runner {
       newSessionContext: this.newSessionContext,
       sessionCreated: created,
       resumptionSaveDelayMs: this.resumptionSaveDelayMs,
+      plugins: this.plugins,
+      pluginQueueLimit: this.pluginQueueLimit,
+      pluginEndTimeoutMs: this.pluginEndTimeoutMs,
+      telemetry,
       storageOutage: this.storageOutage,
     });
     // Aborting stops the run; its last events (handle, recordings) are still yielded, then it returns.
@@ -223,16 +272,25 @@ export class Runner {
   private async sessionFor(
     userId: string,
     sessionId: string,
+    telemetry: RunTelemetry,
   ): Promise<{ session: Session; created: boolean }> {
     const key = { appName: this.appName, userId, sessionId };
+    const { sessionService } = this;
     // The run appends to this object and only needs its state: skip loading the history.
-    const existing = await this.sessionService.getSession({ ...key, config: { numRecentEvents: 0 } });
+    const read = () =>
+      telemetry.storage('get_session', () =>
+        sessionService.getSession({ ...key, config: { numRecentEvents: 0 } }),
+      );
+    const existing = await read();
     if (existing) return { session: existing, created: false };
     try {
-      return { session: await this.sessionService.createSession(key), created: true };
+      return {
+        session: await telemetry.storage('create_session', () => sessionService.createSession(key)),
+        created: true,
+      };
     } catch (error) {
       if (!(error instanceof AlreadyExistsError)) throw error;
-      const created = await this.sessionService.getSession({ ...key, config: { numRecentEvents: 0 } });
+      const created = await read();
       if (!created) throw error;
       return { session: created, created: false };
     }
@@ -259,4 +317,16 @@ function transcriptLimits(options: TranscriptLimits | undefined): Required<Trans
     limits[field] = value;
   }
   return limits;
+}
+
+function pluginsOf(plugins: readonly RunnerPlugin[] | undefined): readonly RunnerPlugin[] {
+  if (plugins === undefined) return [];
+  if (!Array.isArray(plugins))
+    throw new InvalidArgumentError('plugins must be an array', { field: 'plugins' });
+  for (const plugin of plugins) {
+    if (typeof plugin?.name !== 'string' || plugin.name.length === 0) {
+      throw new InvalidArgumentError('every plugin needs a name', { field: 'plugins' });
+    }
+  }
+  return [...plugins];
 }

@@ -15,3 +15,4 @@ export {
   type RedisSessionServiceOptions,
 } from './redis-session-service.js';
 export type { RedisClient } from './script-runner.js';
+export type { RedisTelemetryOptions } from './telemetry.js';

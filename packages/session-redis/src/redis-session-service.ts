@@ -51,6 +51,7 @@ import {
   LIST_SESSIONS,
 } from './scripts.js';
 import { SessionLister } from './session-lister.js';
+import { instrumentRedisService, type RedisTelemetryOptions } from './telemetry.js';
 
 export interface RedisSessionServiceOptions {
   /**
@@ -67,6 +68,8 @@ export interface RedisSessionServiceOptions {
    * replicas acknowledged it, at most `timeoutMs`; fewer is a `DurabilityError`. Default: no wait.
    */
   durability?: DurabilityOptions;
+  /** Spans and metrics through `@opentelemetry/api` (global providers unless given); `false`: none. */
+  telemetry?: RedisTelemetryOptions | false;
 }
 
 const scripts = {
@@ -118,6 +121,7 @@ export class RedisSessionService implements SessionService {
       redis: this.redis,
       readAppState: (appName) => this.readAppState(appName),
     });
+    instrumentRedisService(this, options.telemetry);
   }
 
   /** The client in use (the one passed in, or the one created from the URL). */

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { validateId } from '@earshot/core';
 import type { S3Options, StackOptions } from '../stack.js';
 import { CliError } from './cli-error.js';
+import type { OtelMode } from './otel.js';
 
 export interface DemoFlags {
   turns: number;
@@ -19,8 +20,8 @@ export interface ServeFlags {
 export type CliCommand =
   | { command: 'help' }
   | { command: 'version' }
-  | { command: 'demo'; stack: StackOptions; demo: DemoFlags }
-  | { command: 'serve'; stack: StackOptions; serve: ServeFlags };
+  | { command: 'demo'; stack: StackOptions; demo: DemoFlags; otel: OtelMode | undefined }
+  | { command: 'serve'; stack: StackOptions; serve: ServeFlags; otel: OtelMode | undefined };
 
 export const MAX_DEMO_TURNS = 100;
 
@@ -33,6 +34,7 @@ const OPTIONS = {
   host: { type: 'string' },
   token: { type: 'string' },
   model: { type: 'string' },
+  otel: { type: 'string' },
   'redis-url': { type: 'string' },
   's3-bucket': { type: 'string' },
   's3-endpoint': { type: 'string' },
@@ -82,10 +84,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     redisUrl: values['redis-url'] === undefined ? undefined : redisUrl(values['redis-url']),
     s3: s3Options(values, env),
   };
+  const otel = values.otel === undefined ? undefined : otelMode(values.otel);
   if (command === 'demo') {
     return {
       command,
       stack,
+      otel,
       demo: {
         turns: values.turns === undefined ? 2 : integer('--turns', values.turns, 1, MAX_DEMO_TURNS),
         outDir: values.out === undefined ? 'recordings' : nonEmpty('--out', values.out),
@@ -97,6 +101,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   return {
     command,
     stack,
+    otel,
     serve: {
       port: values.port === undefined ? 8080 : integer('--port', values.port, 0, 65_535),
       host: values.host === undefined ? '127.0.0.1' : host(values.host),
@@ -113,6 +118,11 @@ function describeParseError(error: unknown): string {
     return /argument missing/.test(e.message ?? '') ? `${option} needs a value` : `${option} takes no value`;
   }
   return (e.message ?? String(error)).split('\n')[0] ?? 'bad command line';
+}
+
+function otelMode(value: string): OtelMode {
+  if (value !== 'console' && value !== 'otlp') throw usage(`--otel must be console or otlp, got "${value}"`);
+  return value;
 }
 
 function nonEmpty(flag: string, value: string): string {

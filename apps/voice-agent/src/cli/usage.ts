@@ -9,6 +9,8 @@ Usage:
 
 Options for both:
   --model NAME            Gemini Live model (default gemini-live-2.5-flash-preview)
+  --otel console|otlp     OpenTelemetry spans and metrics: printed, or exported over OTLP/HTTP
+                          (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME)
   --redis-url URL         sessions in Redis (redis://HOST:PORT[/DB]); default in memory
   --s3-bucket NAME        recordings in this S3 bucket; default in memory
   --s3-endpoint URL       an S3-compatible endpoint (MinIO, Ceph RGW …); path-style addressing

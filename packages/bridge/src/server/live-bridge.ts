@@ -3,12 +3,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { InvalidArgumentError, type RunConfig, validateId } from '@earshot/core';
 import type { Runner } from '@earshot/runner';
+import { context as otelContext } from '@opentelemetry/api';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { BRIDGE_CLOSE_CODES } from '../protocol.js';
 import { closeReason } from './close-reason.js';
 import { Conversation } from './conversation.js';
 import { BridgeLimitError } from './errors.js';
 import { type BridgeLimits, resolveLimits } from './limits.js';
+import { BridgeTelemetry, type BridgeTelemetryOptions } from './telemetry.js';
 import { type AllowedOrigins, originAllowed, refuseUpgrade } from './upgrade-gate.js';
 
 export interface LiveBridgeOptions {
@@ -23,6 +25,8 @@ export interface LiveBridgeOptions {
   limits?: Partial<BridgeLimits>;
   /** Every conversation's errors, for the server's own log (socket errors, run failures, limit breaches). */
   onError?(error: Error, context: { userId?: string; sessionId?: string }): void;
+  /** Spans and metrics through `@opentelemetry/api` (global providers unless given); `false`: none. */
+  telemetry?: BridgeTelemetryOptions | false;
 }
 
 export interface LiveBridge {
@@ -56,7 +60,9 @@ export function createLiveBridge(options: LiveBridgeOptions): LiveBridge {
     perMessageDeflate: false,
     clientTracking: false,
   });
+  const telemetry = new BridgeTelemetry(options.telemetry);
   const report = (error: Error, context: { userId?: string; sessionId?: string }) => {
+    telemetry.error(error);
     try {
       options.onError?.(error, context);
     } catch {
@@ -81,6 +87,7 @@ export function createLiveBridge(options: LiveBridgeOptions): LiveBridge {
     const early = (error: Error) => report(error, context);
     ws.on('error', early);
     const closeNow = (code: number, reason: string) => {
+      telemetry.refused(code);
       ws.close(code, closeReason(reason));
       setTimeout(() => ws.terminate(), limits.closeTimeoutMs).unref();
     };
@@ -114,16 +121,22 @@ export function createLiveBridge(options: LiveBridgeOptions): LiveBridge {
     const previous = bySession.get(key);
     // The newest socket on a session wins (a reloaded page, a reconnect before the old socket died).
     previous?.close(BRIDGE_CLOSE_CODES.replaced, 'this session was opened on another connection');
-    const conversation = new Conversation({
-      ws,
-      runner: options.runner,
-      userId,
-      sessionId,
-      limits,
-      runConfig: runConfigFor(userId, sessionId),
-      previous: previous?.ended,
-      report: (error) => report(error, context),
-    });
+    // The run's spans nest under the connection's span.
+    const spanContext = telemetry.accepted(ws, sessionId);
+    const conversation = otelContext.with(
+      spanContext,
+      () =>
+        new Conversation({
+          ws,
+          runner: options.runner,
+          userId,
+          sessionId,
+          limits,
+          runConfig: runConfigFor(userId, sessionId),
+          previous: previous?.ended,
+          report: (error) => report(error, context),
+        }),
+    );
     conversations.add(conversation);
     bySession.set(key, conversation);
     ws.once('close', () => {

@@ -45,6 +45,8 @@ export interface BridgeFixtureOptions {
   connectTimeoutMs?: number;
   /** `onError` throws after recording (the bridge must ignore a failing logger). */
   onErrorThrows?: boolean;
+  /** Given to both the Runner and the bridge. */
+  telemetry?: LiveBridgeOptions['telemetry'];
 }
 
 /** A real Runner on the real SDK against FakeLiveServer, behind a real bridge on an HTTP server. */
@@ -67,6 +69,7 @@ export async function startBridge(options: BridgeFixtureOptions = {}): Promise<B
     sessionService,
     audioRecorder: options.audioRecorder,
     connectTimeoutMs: options.connectTimeoutMs,
+    telemetry: options.telemetry,
   });
   const reported: BridgeFixture['reported'] = [];
   const bridge = createLiveBridge({
@@ -75,6 +78,7 @@ export async function startBridge(options: BridgeFixtureOptions = {}): Promise<B
     allowedOrigins: options.allowedOrigins,
     runConfig: options.runConfig ?? ({ inputAudioTranscription: {} } satisfies Partial<RunConfig>),
     limits: options.limits,
+    telemetry: options.telemetry,
     onError: (error, context) => {
       reported.push({ error, ...context });
       if (options.onErrorThrows) throw new Error('the logger failed');

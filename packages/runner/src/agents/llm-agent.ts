@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@earshot/core';
 import { GeminiLiveModel } from '../connection/gemini-live-model.js';
 import type { LiveModel } from '../connection/live-model.js';
+import type { AfterToolCallback, BeforeToolCallback } from '../plugins/runner-plugin.js';
 import type { FunctionTool } from '../tools/function-tool.js';
 
 export interface LlmAgentOptions {
@@ -13,6 +14,10 @@ export interface LlmAgentOptions {
   tools?: readonly FunctionTool[];
   subAgents?: readonly LlmAgent[];
   description?: string;
+  /** Before each of this agent's tool calls (after the plugins'): a returned response replaces the call. */
+  beforeToolCallback?: BeforeToolCallback | readonly BeforeToolCallback[];
+  /** After each answer of this agent's tools (after the plugins'): a returned response replaces it. */
+  afterToolCallback?: AfterToolCallback | readonly AfterToolCallback[];
 }
 
 // Names appear in events, branches and (later) transfer targets: keep them identifier-like.
@@ -26,6 +31,8 @@ export class LlmAgent {
   readonly tools: readonly FunctionTool[];
   readonly subAgents: readonly LlmAgent[];
   readonly description: string | undefined;
+  readonly beforeToolCallback: readonly BeforeToolCallback[];
+  readonly afterToolCallback: readonly AfterToolCallback[];
 
   constructor(options: LlmAgentOptions) {
     if (typeof options?.name !== 'string' || !AGENT_NAME.test(options.name) || options.name === 'user') {
@@ -52,5 +59,17 @@ export class LlmAgent {
     }
     this.subAgents = [...(options.subAgents ?? [])];
     this.description = options.description;
+    this.beforeToolCallback = callbacks(this.name, 'beforeToolCallback', options.beforeToolCallback);
+    this.afterToolCallback = callbacks(this.name, 'afterToolCallback', options.afterToolCallback);
   }
+}
+
+function callbacks<F>(agent: string, field: string, value: F | readonly F[] | undefined): readonly F[] {
+  const list = value === undefined ? [] : Array.isArray(value) ? [...value] : [value as F];
+  if (list.some((fn) => typeof fn !== 'function')) {
+    throw new InvalidArgumentError(`agent ${agent}: ${field} must be a function or an array of functions`, {
+      field,
+    });
+  }
+  return list;
 }

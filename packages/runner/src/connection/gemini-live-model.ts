@@ -32,6 +32,8 @@ const WS_CLOSED = 3;
 /** `LiveModel` over `@google/genai` `live.connect` (Gemini API or Vertex AI). */
 export class GeminiLiveModel implements LiveModel {
   readonly model: string;
+  /** `gcp.vertex_ai` in Vertex AI mode, else `gcp.gemini` (GenAI semantic conventions). */
+  readonly provider: string;
   private readonly options: GeminiLiveModelOptions;
   private client: GoogleGenAI | undefined;
 
@@ -40,6 +42,8 @@ export class GeminiLiveModel implements LiveModel {
       throw new LiveConnectionError('GeminiLiveModel needs a model name');
     }
     this.model = options.model;
+    const vertex = options.vertexai ?? options.client?.vertexai ?? false;
+    this.provider = vertex ? 'gcp.vertex_ai' : 'gcp.gemini';
     this.options = options;
     this.client = options.client;
   }

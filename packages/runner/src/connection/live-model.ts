@@ -85,5 +85,7 @@ export interface LiveConnectRequest {
 export interface LiveModel {
   /** Model name sent to the service, e.g. `gemini-live-2.5-flash-preview`. */
   readonly model: string;
+  /** `gen_ai.provider.name` for telemetry (`gcp.gemini`, `gcp.vertex_ai` …), if known. */
+  readonly provider?: string;
   connect(request: LiveConnectRequest): Promise<LiveConnection>;
 }

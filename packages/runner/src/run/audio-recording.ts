@@ -30,6 +30,7 @@ export class AudioRecording {
   /** Built again only when the agent changes: every chunk of a turn shares one scope object. */
   private scope: AudioRecordingScope;
   private batch = new RecordingBatch();
+  private readonly within: <T>(fn: () => T) => T;
   private tail: Promise<void> = Promise.resolve();
 
   constructor(options: {
@@ -38,16 +39,21 @@ export class AudioRecording {
     scope: (agentName: string) => AudioRecordingScope;
     agentName: () => string;
     onFlushed: (result: RecordingResult) => void;
+    /** Runs a recorder call inside the run's trace context (its storage spans nest under the run). */
+    within?: <T>(fn: () => T) => T;
   }) {
     this.recorder = options.recorder;
     this.scopeFor = options.scope;
     this.agentName = options.agentName;
     this.onFlushed = options.onFlushed;
+    this.within = options.within ?? ((fn) => fn());
     this.scope = options.scope(options.agentName());
   }
 
   record(direction: AudioDirection, blob: Blob): void {
-    this.batch.add(start(() => this.recorder.record(this.currentScope(), direction, blob)));
+    this.batch.add(
+      start(() => this.within(() => this.recorder.record(this.currentScope(), direction, blob))),
+    );
   }
 
   /** Records the model audio parts of an event. */
@@ -64,7 +70,9 @@ export class AudioRecording {
   flush(reason: AudioFlushReason): void {
     const batch = this.batch;
     this.batch = new RecordingBatch();
-    const done = batch.close(start(() => this.recorder.flush(this.currentScope(), reason)));
+    const done = batch.close(
+      start(() => this.within(() => this.recorder.flush(this.currentScope(), reason))),
+    );
     this.tail = this.tail.then(async () => this.onFlushed(await done));
   }
 
@@ -166,6 +174,7 @@ export function recordingFor(
     appName: string;
     session: { userId: string; id: string };
     invocationId: string;
+    telemetry?: { within<T>(fn: () => T): T };
   },
   agentName: () => string,
   onFlushed: (result: RecordingResult) => void,
@@ -179,5 +188,7 @@ export function recordingFor(
     invocationId,
     agentName: name,
   });
-  return new AudioRecording({ recorder: audioRecorder, scope, agentName, onFlushed });
+  const { telemetry } = options;
+  const within = telemetry && (<T>(fn: () => T) => telemetry.within(fn));
+  return new AudioRecording({ recorder: audioRecorder, scope, agentName, onFlushed, within });
 }

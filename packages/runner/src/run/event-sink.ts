@@ -11,6 +11,7 @@ import {
 } from '@earshot/core';
 import type { LiveServerSessionResumptionUpdate } from '@google/genai';
 import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
+import { NO_TELEMETRY, type RunTelemetry } from '../telemetry/run-telemetry.js';
 import { AsyncQueue } from './async-queue.js';
 import { trimSessionEvents } from './session-window.js';
 import { isOutage, OutageBuffer, type StorageOutagePolicy } from './storage-outage.js';
@@ -45,6 +46,8 @@ export class EventSink {
   private readonly session: Session;
   private readonly activeAgent: () => string | undefined;
   private readonly onEvent: (event: Event) => void;
+  private readonly observe: ((event: Event) => void) | undefined;
+  private readonly telemetry: RunTelemetry;
   private handle: string | undefined;
   private handleSaved = true;
   private generation = 0;
@@ -60,6 +63,9 @@ export class EventSink {
     activeAgent: () => string | undefined;
     /** Sees every event emitted (persisted or not), before it is stored. */
     onEvent?: (event: Event) => void;
+    /** Sees every event handed to `output` (the plugins' `onEvent`). */
+    observe?: (event: Event) => void;
+    telemetry?: RunTelemetry;
     /** Ride out a failing store within these bounds; undefined ends the run at the first failed append. */
     storageOutage?: StorageOutagePolicy | undefined;
     invocationId?: string;
@@ -74,11 +80,16 @@ export class EventSink {
     this.session = options.session;
     this.activeAgent = options.activeAgent;
     this.onEvent = options.onEvent ?? (() => {});
+    this.observe = options.observe;
+    this.telemetry = options.telemetry ?? NO_TELEMETRY;
     const { storageOutage, invocationId, author, onStorageFailure } = options;
     if (storageOutage) {
       this.outage = new OutageBuffer({
         policy: storageOutage,
-        append: (event) => this.sessionService.appendEvent({ session: this.session, event }).then(() => {}),
+        append: (event) =>
+          this.telemetry
+            .storage('append_event', () => this.sessionService.appendEvent({ session: this.session, event }))
+            .then(() => {}),
         typed: (error) => new PersistFailure(error).error,
         notify: (errorCode, errorMessage, customMetadata) =>
           this.yieldOnly(
@@ -144,8 +155,10 @@ export class EventSink {
   emit(event: Event): Promise<void> | undefined {
     this.addMetadata(event);
     this.onEvent(event);
-    if (!this.policy(event, this.runConfig).persist) {
-      this.output.push(event);
+    const decision = this.policy(event, this.runConfig);
+    this.telemetry.event(decision.rule, decision.persist);
+    if (!decision.persist) {
+      this.deliver(event);
       return undefined;
     }
     const carrier =
@@ -172,6 +185,11 @@ export class EventSink {
   /** Yields without appending (after the store failed, nothing more is appended). */
   yieldOnly(event: Event): void {
     this.addMetadata(event);
+    this.deliver(event);
+  }
+
+  private deliver(event: Event): void {
+    this.observe?.(event);
     this.output.push(event);
   }
 
@@ -192,7 +210,7 @@ export class EventSink {
       } catch (error) {
         throw new PersistFailure(error);
       }
-      this.output.push(event);
+      this.deliver(event);
       return undefined;
     }
     return this.appendNow(event);
@@ -200,7 +218,8 @@ export class EventSink {
 
   private async appendNow(event: Event): Promise<void> {
     try {
-      await this.sessionService.appendEvent({ session: this.session, event });
+      const { sessionService, session } = this;
+      await this.telemetry.storage('append_event', () => sessionService.appendEvent({ session, event }));
     } catch (error) {
       const failure = new PersistFailure(error);
       if (!this.outage || this.outage.failure || !isOutage(failure.error)) throw failure;
@@ -211,7 +230,7 @@ export class EventSink {
       }
     }
     trimSessionEvents(this.session);
-    this.output.push(event);
+    this.deliver(event);
   }
 }
 

@@ -12,6 +12,8 @@ import type { ReconnectPolicy } from '../connection/reconnect-policy.js';
 import type { TranscriptLimits } from '../continuity/bounded-transcript.js';
 import type { InputReplayOptions } from '../continuity/input-ledger.js';
 import type { LiveRequestQueue } from '../input/live-request-queue.js';
+import type { RunnerPlugin } from '../plugins/runner-plugin.js';
+import type { RunTelemetry } from '../telemetry/run-telemetry.js';
 import type { StorageOutagePolicy } from './storage-outage.js';
 
 /** What one `runLive` invocation is given by the Runner. */
@@ -42,6 +44,12 @@ export interface LiveRunOptions {
   sessionCreated: boolean;
   /** Longest time a new resumption handle stays unsaved. */
   resumptionSaveDelayMs: number;
+  plugins: readonly RunnerPlugin[];
+  /** Notifications one plugin may have waiting. */
+  pluginQueueLimit: number;
+  /** How long the end of the run waits for plugins. */
+  pluginEndTimeoutMs: number;
+  telemetry: RunTelemetry;
   /** Bounds for riding out a failing session store; undefined ends the run at the first failed append. */
   storageOutage: StorageOutagePolicy | undefined;
 }

@@ -4,6 +4,7 @@ import {
   type Event,
   LIVE_RESUMPTION_HANDLE_KEY,
   LiveConnectionError,
+  type PluginError,
 } from '@earshot/core';
 import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
 import type { LlmAgent } from '../agents/llm-agent.js';
@@ -17,8 +18,11 @@ import type { TrackedConnection } from '../continuity/tracked-connection.js';
 import { InputPump } from '../input/input-pump.js';
 import { isImageMime } from '../input/live-input-validation.js';
 import type { LiveRequest } from '../input/live-request-queue.js';
-import { LiveTools, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
+import { pluginErrorEvent, RunObservers } from '../plugins/run-observers.js';
+import { type ConnectionReason, noteModelOutput } from '../telemetry/run-telemetry.js';
+import { LiveTools, progressEvent, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
 import type { ToolBatchOutcome } from '../tools/tool-executor.js';
+import { toolHooksFor } from '../tools/tool-hooks.js';
 import { AsyncQueue } from './async-queue.js';
 import { type AudioRecording, type RecordingResult, recordingFor } from './audio-recording.js';
 import { EventSink, messageOf } from './event-sink.js';
@@ -60,10 +64,15 @@ export class LiveRun {
   private inputClosed = false;
   private stopRequested = false;
   private processing: Promise<void> | undefined;
+  private readonly observers: RunObservers;
+  /** Why the next adopted connection was opened (telemetry, plugins). */
+  private opening: ConnectionReason = 'start';
 
   constructor(options: LiveRunOptions) {
     this.options = options;
     this.agent = options.agent;
+    const report = (error: PluginError) => this.inbox.push({ kind: 'pluginError', error });
+    this.observers = new RunObservers(options, report);
     this.continuity = new InputContinuity({
       transparent: options.runConfig.sessionResumption?.transparent === true,
       limits: options.inputReplay,
@@ -79,6 +88,8 @@ export class LiveRun {
       {
         ...options,
         onSettled: (batch, outcome) => this.inbox.push({ kind: 'toolsDone', batch, outcome }),
+        onProgress: (batch, response) => this.inbox.push({ kind: 'toolProgress', batch, response }),
+        hooksFor: (agent) => toolHooksFor(options.plugins, agent, report),
         onFailure: (error) => this.inbox.push({ kind: 'failure', error }),
       },
       options.agent,
@@ -87,6 +98,7 @@ export class LiveRun {
       ...options,
       activeAgent: () => (options.tree.hasTransfers ? this.agent.name : undefined),
       onEvent: options.tree.hasTransfers ? (event) => this.transcript.note(event) : undefined,
+      observe: this.observers.eventListener,
       author: () => this.agent.name,
       onStorageFailure: (error) => this.inbox.push({ kind: 'failure', error }),
     });
@@ -103,7 +115,8 @@ export class LiveRun {
       policy: options.reconnect,
       signal: this.stopping.signal,
       listenerFor: (connection) => ({
-        onMessage: (message) => this.inbox.push({ kind: 'message', connection, message }),
+        onMessage: (message) =>
+          this.inbox.push({ kind: 'message', connection, message, receivedAt: options.telemetry.now() }),
         onProtocolError: (error) => this.inbox.push({ kind: 'protocolError', connection, error }),
         onClose: (info) => this.inbox.push({ kind: 'closed', connection, info }),
       }),
@@ -123,6 +136,7 @@ export class LiveRun {
   /** Starts connecting and processing; events (and the final error, if any) arrive on `output`. */
   start(): void {
     this.options.queue.attach(this);
+    if (this.processing === undefined) this.observers.runStart();
     this.processing ??= this.process();
   }
 
@@ -169,9 +183,20 @@ export class LiveRun {
     if (signal.connection >= this.acceptFrom) {
       if (signal.connection === this.connectionId && !isSetupOnly(signal.message)) this.opener.proven();
       const handling = this.handleMessage(signal.message, signal.connection === this.connectionId);
-      if (handling !== undefined) return handling.then(() => this.hasFinished());
+      if (handling !== undefined) {
+        return handling.then(() => {
+          this.messageHandled(signal.receivedAt);
+          return this.hasFinished();
+        });
+      }
+      this.messageHandled(signal.receivedAt);
     }
     return this.hasFinished();
+  }
+
+  /** Added latency (server message → its events handed on), when telemetry is on. */
+  private messageHandled(receivedAt: number): void {
+    if (receivedAt !== 0) this.options.telemetry.messageHandled(receivedAt);
   }
 
   private async handleOther(signal: Exclude<RunSignal, { kind: 'message' }>): Promise<boolean> {
@@ -180,6 +205,7 @@ export class LiveRun {
         if (signal.connection === this.connectionId) throw signal.error;
         break;
       case 'closed':
+        this.options.telemetry.connectionClosed(signal.connection, signal.info);
         if (signal.connection === this.connectionId) await this.handleClose(signal.info);
         break;
       case 'userContent':
@@ -192,6 +218,12 @@ export class LiveRun {
         break;
       case 'toolsDone':
         await this.handleToolsDone(signal.batch, signal.outcome);
+        break;
+      case 'toolProgress':
+        await this.sink.emit(progressEvent(this.options.invocationId, signal.batch, signal.response));
+        break;
+      case 'pluginError':
+        await this.sink.emit(pluginErrorEvent(this.eventBase(), signal.error));
         break;
       case 'recording':
         await this.emitRecording(signal.result);
@@ -211,6 +243,8 @@ export class LiveRun {
     // Closing the queue ends the run once running tools are done; the server is not awaited.
     // Pending recorder flushes are awaited by the end of the run, within its time limit.
     const inputDone = this.inputClosed || (this.connectionGone && this.options.queue.isClosed);
+    // A stream never ends on its own: the end of the input stops it (recorded as cancelled).
+    if (inputDone && this.tools.inFlight > 0) this.tools.stopStreams();
     return inputDone && this.tools.inFlight === 0;
   }
 
@@ -243,6 +277,7 @@ export class LiveRun {
         this.tools.start(toolCalls, { agent: this.agent, origin, generation, answered: false });
       }
       this.recording?.recordModelAudio(event);
+      noteModelOutput(this.options.telemetry, event);
       const appending = this.sink.emit(event);
       if (appending) {
         return appending.then(() => {
@@ -289,6 +324,8 @@ export class LiveRun {
     const generation = this.sink.handleGeneration;
     const resumption = resumptionFor(this.options.runConfig.sessionResumption, this.sink.resumptionHandle);
     this.detachConnection('reconnect');
+    this.options.telemetry.reconnect();
+    this.opening = 'reconnect';
     const opened = await this.opener.replace(
       this.options.tree.connectionTarget(this.agent, resumption),
       this.worthConnecting,
@@ -314,6 +351,7 @@ export class LiveRun {
     const config = resumptionFor(this.options.runConfig.sessionResumption, undefined);
     // The new agent's session starts empty: give it the conversation so far, before any input.
     const history = this.transcript.history();
+    this.opening = 'transfer';
     this.adopt(
       await this.opener.replace(this.options.tree.connectionTarget(target, config), this.worthConnecting),
       -1,
@@ -352,6 +390,7 @@ export class LiveRun {
     this.resumedGeneration = resumedGeneration;
     this.input.connectTo(connection);
     this.tools.route(this.current());
+    this.observers.connectionAdopted(opened.id, this.agent, this.opening);
   }
 
   private current() {
@@ -393,8 +432,10 @@ export class LiveRun {
 
   private afterSend(request: LiveRequest): void {
     // Still frames are sent, never recorded (the recorder takes audio).
-    if (request.kind === 'realtime' && !isImageMime(request.blob.mimeType))
+    if (request.kind === 'realtime' && !isImageMime(request.blob.mimeType)) {
       this.recording?.record('input', request.blob);
+      this.options.telemetry.audioIn(request.blob.mimeType, request.blob.data);
+    }
     if (request.kind === 'content') this.inbox.push({ kind: 'userContent', content: request.content });
   }
 
@@ -409,6 +450,10 @@ export class LiveRun {
     // Calls the stop cut short still get their (cancelled) answer in the session, before the last events.
     const { tools, inbox, sink } = this;
     await recordStoppedCalls({ tools, inbox, sink, invocationId: this.options.invocationId, failure });
+    for (const signal of inbox.drain()) {
+      if (signal.kind !== 'pluginError') inbox.push(signal);
+      else sink.yieldOnly(pluginErrorEvent(this.eventBase(), signal.error));
+    }
     const error = await endRun(failure, {
       sink: this.sink,
       recording: this.recording,
@@ -419,6 +464,9 @@ export class LiveRun {
         this.inbox.drain().flatMap((signal) => (signal.kind === 'recording' ? [signal.result] : [])),
       emitRecording: (result) => this.emitRecording(result),
     });
+    for (const late of await this.observers.end(error))
+      sink.yieldOnly(pluginErrorEvent(this.eventBase(), late));
+    this.options.telemetry.end(error);
     this.inbox.close();
     if (error === undefined) this.output.close();
     else this.output.fail(error);

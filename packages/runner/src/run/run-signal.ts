@@ -1,6 +1,7 @@
-import type { Content } from '@google/genai';
+import type { PluginError } from '@earshot/core';
+import type { Content, FunctionResponse } from '@google/genai';
 import type { LiveCloseInfo, LiveModelMessage } from '../connection/live-model.js';
-import { type LiveTools, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
+import { type LiveTools, progressEvent, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
 import type { ToolBatchOutcome } from '../tools/tool-executor.js';
 import type { AsyncQueue } from './async-queue.js';
 import type { RecordingResult } from './audio-recording.js';
@@ -8,12 +9,15 @@ import { type EventSink, PersistFailure } from './event-sink.js';
 
 /** Everything the run reacts to, in one ordered inbox. `connection` tags socket signals. */
 export type RunSignal =
-  | { kind: 'message'; connection: number; message: LiveModelMessage }
+  /** `receivedAt`: `RunTelemetry.now()` when it arrived (0 without telemetry). */
+  | { kind: 'message'; connection: number; message: LiveModelMessage; receivedAt: number }
   | { kind: 'protocolError'; connection: number; error: Error }
   | { kind: 'closed'; connection: number; info: LiveCloseInfo }
   | { kind: 'userContent'; content: Content }
   | { kind: 'inputClosed' }
   | { kind: 'toolsDone'; batch: ToolBatch; outcome: ToolBatchOutcome }
+  | { kind: 'toolProgress'; batch: ToolBatch; response: FunctionResponse }
+  | { kind: 'pluginError'; error: PluginError }
   | { kind: 'recording'; result: RecordingResult }
   | { kind: 'saveHandle' }
   | { kind: 'failure'; error: unknown }
@@ -41,21 +45,28 @@ export async function recordStoppedCalls(run: {
 }): Promise<void> {
   const { tools, inbox, sink, invocationId, failure } = run;
   await tools.settledWithin(STOPPED_TOOLS_SETTLE_MS);
-  for (const { batch, outcome } of takeToolOutcomes(inbox)) {
-    const event = responseEvent(invocationId, batch, outcome);
+  for (const signal of takeToolOutcomes(inbox)) {
+    const event =
+      signal.kind === 'toolsDone'
+        ? responseEvent(invocationId, signal.batch, signal.outcome)
+        : progressEvent(invocationId, signal.batch, signal.response);
     if (failure instanceof PersistFailure) sink.yieldOnly(event);
     else await sink.emit(event)?.catch(() => sink.yieldOnly(event));
   }
 }
 
-/** Takes the settled tool batches with something to record out of the inbox; other signals stay, in order. */
-function takeToolOutcomes(
-  inbox: AsyncQueue<RunSignal>,
-): Array<{ batch: ToolBatch; outcome: ToolBatchOutcome }> {
-  const outcomes: Array<{ batch: ToolBatch; outcome: ToolBatchOutcome }> = [];
+type ToolSignal = Extract<RunSignal, { kind: 'toolsDone' | 'toolProgress' }>;
+
+/**
+ * Takes the settled tool batches with something to record, and the streamed values not recorded
+ * yet, out of the inbox, in order; other signals stay, in order.
+ */
+function takeToolOutcomes(inbox: AsyncQueue<RunSignal>): ToolSignal[] {
+  const outcomes: ToolSignal[] = [];
   const others: RunSignal[] = [];
   for (const signal of inbox.drain()) {
-    if (signal.kind !== 'toolsDone') others.push(signal);
+    if (signal.kind === 'toolProgress') outcomes.push(signal);
+    else if (signal.kind !== 'toolsDone') others.push(signal);
     else if (signal.outcome.recorded.length > 0) outcomes.push(signal);
   }
   for (const signal of others) inbox.push(signal);

@@ -1,10 +1,12 @@
 import { type ArtifactService, createEvent, type Event, type Session } from '@earshot/core';
-import type { FunctionCall } from '@google/genai';
+import type { FunctionCall, FunctionResponse } from '@google/genai';
 import type { AgentTree } from '../agents/agent-tree.js';
 import type { LlmAgent } from '../agents/llm-agent.js';
 import type { TrackedConnection } from '../continuity/tracked-connection.js';
+import type { RunTelemetry } from '../telemetry/run-telemetry.js';
 import { createToolContext } from './tool-context.js';
 import { type ToolBatchOutcome, ToolExecutor } from './tool-executor.js';
+import type { ToolHooks } from './tool-hooks.js';
 
 /** The function calls of one `toolCall` message, and where they came from. */
 export interface ToolBatch {
@@ -35,6 +37,11 @@ export interface LiveToolsOptions {
   invocationId: string;
   artifactService: ArtifactService | undefined;
   toolTimeoutMs: number;
+  /** The tool hooks of an agent's calls (plugins' and the agent's callbacks), if any. */
+  hooksFor?: (agent: LlmAgent) => ToolHooks | undefined;
+  telemetry?: RunTelemetry;
+  /** A streaming tool yielded: this `willContinue: true` response went (or could not go) to the model. */
+  onProgress?: (batch: ToolBatch, response: FunctionResponse) => void;
   /** A batch settled (answered on its own connection if that was still open). */
   onSettled: (batch: ToolBatch, outcome: ToolBatchOutcome) => void;
   onFailure: (error: unknown) => void;
@@ -57,6 +64,8 @@ export class LiveTools {
   private batches = 0;
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
+  /** The connection last made current (`route`): where a stream's values go once their own one is gone. */
+  private latest: CurrentConnection | undefined;
 
   constructor(options: LiveToolsOptions, agent: LlmAgent) {
     this.options = options;
@@ -73,9 +82,26 @@ export class LiveTools {
     this.executor = this.executorFor(agent);
   }
 
+  /**
+   * Runs the calls of one `toolCall` message. Blocking calls are answered together, once all of
+   * them settled; each non-blocking call is a batch of its own, answered when it is done, so a
+   * fast call never waits for a slow one the model is talking over.
+   */
   start(calls: FunctionCall[], batch: ToolBatch): void {
+    const nonBlocking = calls.filter((call) => this.executor.isNonBlocking(call));
+    if (nonBlocking.length === 0) {
+      this.startBatch(calls, batch);
+      return;
+    }
+    const blocking = calls.filter((call) => !this.executor.isNonBlocking(call));
+    if (blocking.length > 0) this.startBatch(blocking, batch);
+    for (const call of nonBlocking) this.startBatch([call], { ...batch, answered: false });
+  }
+
+  private startBatch(calls: FunctionCall[], batch: ToolBatch): void {
     this.batches += 1;
-    const running: Promise<void> = this.executor.run(calls).then(
+    const onProgress = (response: FunctionResponse) => this.progress(batch, response);
+    const running: Promise<void> = this.executor.run(calls, onProgress).then(
       (outcome) => {
         // Answer the model as soon as the batch settles; the events follow through the inbox.
         try {
@@ -115,6 +141,7 @@ export class LiveTools {
 
   /** A new connection is current: send what it waits for, forget what it never will. */
   route(current: CurrentConnection | undefined): void {
+    this.latest = current;
     if (current === undefined || current.connection.isClosed) return;
     const { connection, agent, resumedGeneration } = current;
     for (const { batch, outcome } of this.unanswered) {
@@ -123,6 +150,36 @@ export class LiveTools {
       }
     }
     this.unanswered = [];
+  }
+
+  /**
+   * A stream's value goes out at once, on its call's connection, or (that one gone) on the
+   * current one if its Gemini session knows the call (as `route` decides for final answers).
+   */
+  private progress(batch: ToolBatch, response: FunctionResponse): void {
+    if (this.stopped) return;
+    const { origin } = batch;
+    const latest = this.latest;
+    if (origin && !origin.isClosed) {
+      origin.send({ kind: 'toolResponse', functionResponses: [response], generation: batch.generation });
+    } else if (
+      latest &&
+      !latest.connection.isClosed &&
+      latest.agent === batch.agent &&
+      latest.resumedGeneration > batch.generation
+    ) {
+      latest.connection.send({
+        kind: 'toolResponse',
+        functionResponses: [response],
+        generation: batch.generation,
+      });
+    }
+    this.options.onProgress?.(batch, response);
+  }
+
+  /** The run's input ended: streaming calls are stopped (recorded as cancelled). */
+  stopStreams(): void {
+    for (const executor of this.executors) executor.stopStreams();
   }
 
   /** The model withdrew these calls of the speaking agent. */
@@ -141,6 +198,8 @@ export class LiveTools {
     const executor = new ToolExecutor({
       tools: tree.toolsOf(agent),
       defaultTimeoutMs: toolTimeoutMs,
+      hooks: this.options.hooksFor?.(agent),
+      telemetry: this.options.telemetry,
       makeContext: ({ call, toolName, signal }) =>
         createToolContext({
           toolName,
@@ -164,6 +223,16 @@ export class LiveTools {
 function answer(connection: TrackedConnection, batch: ToolBatch, outcome: ToolBatchOutcome): boolean {
   const { responses: functionResponses } = outcome;
   return connection.send({ kind: 'toolResponse', functionResponses, generation: batch.generation });
+}
+
+/** The event recording one value a streaming tool sent (`willContinue: true`), authored by the calling agent. */
+export function progressEvent(
+  invocationId: string,
+  batch: ToolBatch,
+  functionResponse: FunctionResponse,
+): Event {
+  const content = { role: 'user', parts: [{ functionResponse }] };
+  return createEvent({ invocationId, author: batch.agent.name, content });
 }
 
 /** The event recording a batch's answers (cancelled calls included), authored by the calling agent. */

@@ -1,9 +1,9 @@
 import { type AudioRecorder, InMemorySessionService, type RunConfig } from '@earshot/core';
 import { type FakeConnectionPlan, type FakeLiveConnection, FakeLiveServer } from '@earshot/testing';
-import { LlmAgent } from '../../src/agents/llm-agent.js';
+import { LlmAgent, type LlmAgentOptions } from '../../src/agents/llm-agent.js';
 import { GeminiLiveModel } from '../../src/connection/gemini-live-model.js';
 import { LiveRequestQueue } from '../../src/input/live-request-queue.js';
-import { Runner } from '../../src/runner.js';
+import { Runner, type RunnerOptions } from '../../src/runner.js';
 import type { FunctionTool } from '../../src/tools/function-tool.js';
 import { type Collected, collect, kindOf } from './collect.js';
 
@@ -16,7 +16,7 @@ export interface LiveFixture {
   queue: LiveRequestQueue;
   run: Collected;
   runner: Runner;
-  sessionService: InMemorySessionService;
+  sessionService: RunnerOptions['sessionService'];
   storedKinds(): Promise<string[]>;
 }
 
@@ -30,6 +30,10 @@ export interface LiveFixtureOptions {
   plan?: FakeConnectionPlan;
   /** Do not wait for a connection (connect-failure tests). */
   noConnection?: boolean;
+  /** More agent options (tool callbacks …). */
+  agent?: Partial<LlmAgentOptions>;
+  /** More runner options (plugins, telemetry, a session service …). */
+  runner?: Partial<RunnerOptions>;
 }
 
 /** A Runner on the real `@google/genai` SDK talking to a FakeLiveServer on loopback. */
@@ -46,8 +50,9 @@ export async function startLive(options: LiveFixtureOptions): Promise<LiveFixtur
     model,
     instruction: 'You are a test agent.',
     tools: options.tools ?? [],
+    ...options.agent,
   });
-  const sessionService = new InMemorySessionService();
+  const sessionService = options.runner?.sessionService ?? new InMemorySessionService();
   const runner = new Runner({
     appName: 'app',
     agent,
@@ -55,6 +60,7 @@ export async function startLive(options: LiveFixtureOptions): Promise<LiveFixtur
     audioRecorder: options.audioRecorder,
     toolTimeoutMs: options.toolTimeoutMs,
     connectTimeoutMs: options.connectTimeoutMs,
+    ...options.runner,
   });
   const queue = new LiveRequestQueue();
   const run = collect(

@@ -4,6 +4,12 @@ import { audioBytesOf, parseClientFrame } from './client-frames.js';
 import { FrameWaiters } from './frame-waiters.js';
 import { playScript } from './script.js';
 import { type FakeFunctionCall, liveServerFrames } from './server-frames.js';
+import {
+  declarationsOf,
+  type FakeFunctionDeclaration,
+  type FakeToolResponse,
+  ToolResponseLog,
+} from './tool-responses.js';
 import type {
   FakeCloseInfo,
   FakeFrameEncoding,
@@ -64,12 +70,20 @@ export class FakeLiveConnection {
   readonly issuedHandles = new Map<string, number>();
   /** Client frames (after setup) this connection had received when its socket closed. */
   consumedAtClose: number | undefined;
+  /**
+   * Function responses that break the declarations as the Live API reads them (undeclared
+   * function, `scheduling` or `willContinue` on a blocking one, a response after a call's last).
+   */
+  readonly toolResponseErrors: FakeProtocolError[] = [];
+  /** The functions the setup declared (empty until the setup frame arrived). */
+  functionDeclarations: FakeFunctionDeclaration[] = [];
 
   private readonly socket: WebSocket;
   private readonly frames: FakeFrameEncoding;
   private readonly waiters: FrameWaiters;
   private readonly onSetup: (conn: FakeLiveConnection) => void;
   private closedByServer = false;
+  private readonly toolLog: ToolResponseLog;
 
   constructor(init: FakeLiveConnectionInit) {
     this.index = init.index;
@@ -82,6 +96,7 @@ export class FakeLiveConnection {
     this.apiKey = query.get('key') ?? undefined;
     this.apiVersion = /\.(v[0-9][a-z0-9]*)\./i.exec(init.url.split('?')[0] ?? '')?.[1];
     this.waiters = new FrameWaiters(this.received);
+    this.toolLog = new ToolResponseLog(() => this.functionDeclarations, this.toolResponseErrors);
     this.closed = new Promise<FakeCloseInfo>((resolve) => {
       this.socket.once('close', (code: number, reason: Buffer) => {
         this.consumedAtClose = this.received.length;
@@ -102,6 +117,14 @@ export class FakeLiveConnection {
   get resumedFrom(): string | undefined {
     const handle = (this.setup?.sessionResumption as { handle?: unknown } | undefined)?.handle;
     return typeof handle === 'string' ? handle : undefined;
+  }
+
+  /**
+   * Every function response received, in order, with its `scheduling` and `willContinue`;
+   * responses that break the declarations are also in `toolResponseErrors`.
+   */
+  get toolResponses(): readonly FakeToolResponse[] {
+    return this.toolLog.responses;
   }
 
   get isOpen(): boolean {
@@ -241,6 +264,7 @@ export class FakeLiveConnection {
     if (this.setup === undefined) {
       if (typeof frame.setup === 'object' && frame.setup !== null) {
         this.setup = frame.setup;
+        this.functionDeclarations = declarationsOf(frame.setup);
         this.onSetup(this);
         return;
       }
@@ -249,6 +273,7 @@ export class FakeLiveConnection {
       return;
     }
     this.received.push(frame);
+    if (frame.toolResponse !== undefined) this.toolLog.record(frame, this.received.length - 1);
     this.waiters.offer(frame, this.received.length - 1);
   }
 }

@@ -9,6 +9,7 @@ export type {
 export { FakeLiveServer } from './fake-live-server.js';
 export { type Pcm16ToneOptions, pcm16Tone } from './pcm.js';
 export { type FakeFunctionCall, liveServerFrames } from './server-frames.js';
+export type { FakeFunctionDeclaration, FakeToolResponse } from './tool-responses.js';
 export type {
   FakeCloseInfo,
   FakeConnectionPlan,
