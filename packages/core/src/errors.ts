@@ -11,7 +11,8 @@ export type EarshotErrorCode =
   | 'LIVE_CONNECTION'
   | 'LIVE_PROTOCOL'
   | 'CLOSED'
-  | 'PLUGIN';
+  | 'PLUGIN'
+  | 'SLOW_CONSUMER';
 
 export class EarshotError extends Error {
   readonly code: EarshotErrorCode;
@@ -97,5 +98,23 @@ export class PluginError extends EarshotError {
     super('PLUGIN', message, options);
     this.source = options.source;
     this.hook = options.hook;
+  }
+}
+
+/**
+ * A live run's caller stopped taking events while the model kept producing them: past the
+ * runner's `maxPendingEvents` the run ends rather than buffer without bound.
+ */
+export class SlowConsumerError extends EarshotError {
+  readonly pending: number;
+  readonly limit: number;
+
+  constructor(options: { pending: number; limit: number }) {
+    super(
+      'SLOW_CONSUMER',
+      `the caller left ${options.pending} events untaken (maxPendingEvents ${options.limit}): the run ends rather than buffer without bound`,
+    );
+    this.pending = options.pending;
+    this.limit = options.limit;
   }
 }

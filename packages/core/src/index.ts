@@ -25,6 +25,7 @@ export {
   LiveProtocolError,
   NotFoundError,
   PluginError,
+  SlowConsumerError,
   StorageError,
 } from './errors.js';
 export {

@@ -75,6 +75,12 @@ export interface RunnerOptions {
    * these bounds) and retried; see README "Storage outages". `false`: end at the first failed append.
    */
   storageOutage?: StorageOutageOptions | false;
+  /**
+   * Most events a run holds for a caller that stopped taking them (the Live socket has no
+   * backpressure); past it the run ends with `SlowConsumerError`. Default 10 000 (~400 s of 40 ms
+   * model audio).
+   */
+  maxPendingEvents?: number;
 }
 
 export interface RunLiveRequest {
@@ -87,6 +93,8 @@ export interface RunLiveRequest {
   abortSignal?: AbortSignal;
 }
 
+/** Events a run holds for a caller that stopped taking them, by default. */
+export const DEFAULT_MAX_PENDING_EVENTS = 10_000;
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 export const DEFAULT_RECORDER_FLUSH_TIMEOUT_MS = 30_000;
@@ -111,6 +119,7 @@ export class Runner {
   readonly pluginQueueLimit: number;
   readonly pluginEndTimeoutMs: number;
   readonly storageOutage: StorageOutagePolicy | undefined;
+  readonly maxPendingEvents: number;
   private readonly tree: AgentTree;
   private readonly instruments: RunnerInstruments | undefined;
 
@@ -164,6 +173,13 @@ export class Runner {
     );
     this.instruments = options.telemetry === false ? undefined : new RunnerInstruments(options.telemetry);
     this.storageOutage = storageOutagePolicy(options.storageOutage);
+    const maxPending = options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS;
+    if (!Number.isInteger(maxPending) || maxPending < 1) {
+      throw new InvalidArgumentError('maxPendingEvents must be a positive integer', {
+        field: 'maxPendingEvents',
+      });
+    }
+    this.maxPendingEvents = maxPending;
   }
 
   /**
@@ -229,6 +245,7 @@ export class Runner {
       pluginEndTimeoutMs: this.pluginEndTimeoutMs,
       telemetry,
       storageOutage: this.storageOutage,
+      maxPendingEvents: this.maxPendingEvents,
     });
     // Aborting stops the run; its last events (handle, recordings) are still yielded, then it returns.
     const onAbort = () => void run.stop();

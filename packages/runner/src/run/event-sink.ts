@@ -7,6 +7,7 @@ import {
   type RunConfig,
   type Session,
   type SessionService,
+  SlowConsumerError,
   StorageError,
 } from '@earshot/core';
 import type { LiveServerSessionResumptionUpdate } from '@google/genai';
@@ -53,6 +54,9 @@ export class EventSink {
   private generation = 0;
   /** Holds what could not be persisted while the store fails (absent: a failed append ends the run). */
   private readonly outage: OutageBuffer | undefined;
+  private readonly maxPendingEvents: number;
+  private readonly onOverflow: ((error: SlowConsumerError) => void) | undefined;
+  private overflowed = false;
 
   constructor(options: {
     runConfig: RunConfig;
@@ -73,8 +77,13 @@ export class EventSink {
     author?: () => string;
     /** The store stayed down past a bound (or refused for good) during an outage: end the run. */
     onStorageFailure?: (failure: PersistFailure) => void;
+    /** Most events `output` may hold untaken before `onOverflow` ends the run. */
+    maxPendingEvents?: number;
+    onOverflow?: (error: SlowConsumerError) => void;
   }) {
     this.runConfig = options.runConfig;
+    this.maxPendingEvents = options.maxPendingEvents ?? Number.POSITIVE_INFINITY;
+    this.onOverflow = options.onOverflow;
     this.policy = options.persistencePolicy;
     this.sessionService = options.sessionService;
     this.session = options.session;
@@ -191,6 +200,10 @@ export class EventSink {
   private deliver(event: Event): void {
     this.observe?.(event);
     this.output.push(event);
+    if (this.output.size > this.maxPendingEvents && !this.overflowed) {
+      this.overflowed = true;
+      this.onOverflow?.(new SlowConsumerError({ pending: this.output.size, limit: this.maxPendingEvents }));
+    }
   }
 
   private addMetadata(event: Event): void {

@@ -52,4 +52,6 @@ export interface LiveRunOptions {
   telemetry: RunTelemetry;
   /** Bounds for riding out a failing session store; undefined ends the run at the first failed append. */
   storageOutage: StorageOutagePolicy | undefined;
+  /** Most events the caller may leave untaken before the run ends with `SlowConsumerError`. */
+  maxPendingEvents: number;
 }

@@ -63,6 +63,7 @@ export class LiveRun {
   private connectionGone = false;
   private inputClosed = false;
   private stopRequested = false;
+  private overflow: Error | undefined;
   private processing: Promise<void> | undefined;
   private readonly observers: RunObservers;
   /** Why the next adopted connection was opened (telemetry, plugins). */
@@ -101,6 +102,11 @@ export class LiveRun {
       observe: this.observers.eventListener,
       author: () => this.agent.name,
       onStorageFailure: (error) => this.inbox.push({ kind: 'failure', error }),
+      // Ends the run before the next signal, not behind the ones already queued.
+      onOverflow: (error) => {
+        this.overflow = error;
+        this.inbox.push({ kind: 'wake' });
+      },
     });
     if (options.startHandle !== undefined) this.sink.startFrom(options.startHandle);
     this.input = new InputPump({
@@ -170,6 +176,7 @@ export class LiveRun {
         // Most signals (model audio) are handled without a promise: await only when one came back.
         const handled = this.handle(signal);
         if (handled === true || (handled !== false && (await handled))) break;
+        if (this.overflow !== undefined) throw this.overflow;
       }
     } catch (error) {
       failure = error;

@@ -30,6 +30,7 @@ export interface ScriptedRunOptions {
   inputReplay?: RunnerOptions['inputReplay'];
   resumptionSaveDelayMs?: number;
   storageOutage?: RunnerOptions['storageOutage'];
+  maxPendingEvents?: number;
   /** Replaces the default single agent (its model must be `model`). */
   agent?: LlmAgent;
   /** Skip waiting for the connection (for connect-failure tests). */
@@ -69,6 +70,7 @@ export async function startScriptedRun(options: ScriptedRunOptions = {}): Promis
     inputReplay: options.inputReplay,
     resumptionSaveDelayMs: options.resumptionSaveDelayMs,
     storageOutage: options.storageOutage,
+    maxPendingEvents: options.maxPendingEvents,
   });
   const queue = new LiveRequestQueue();
   const run = collect(
