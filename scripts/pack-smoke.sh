@@ -36,6 +36,11 @@
 # PACK_SMOKE_UPDATE=1 writes each example's actual output over an expected file it does not
 # match (then review the diff and put `*` where a line varies).
 set -euo pipefail
+# Run as `pnpm pack-smoke`, pnpm exports its own settings as npm_config_* variables (from the
+# workspace's .npmrc and pnpm's defaults); the npm that installs the tarballs does not know them and
+# warns about each on stderr, which the examples' stderr checks would catch. A user's project has
+# none of them: drop them, so npm runs here as it runs for a user.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -i '^npm_config_' || true)
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/earshot-pack-smoke.XXXXXX")"
 export ROOT WORK
