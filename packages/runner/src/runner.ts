@@ -253,16 +253,14 @@ export class Runner {
     run.start();
     if (abortSignal?.aborted) onAbort();
     try {
+      // Events already waiting are taken without a promise each; wait only when none is. The
+      // yielded event is dropped before the next wait: a suspended generator keeps its registers.
+      let event: Event | undefined;
       for (;;) {
-        // Events already waiting are taken without a promise each; wait only when none is.
-        const ready = run.output.tryTake();
-        if (ready !== undefined) {
-          yield ready;
-          continue;
-        }
-        const next = await run.output.take();
-        if (next.done) return;
-        yield next.value;
+        event = run.output.tryTake() ?? (await run.output.take()).value;
+        if (event === undefined) return;
+        yield event;
+        event = undefined;
       }
     } finally {
       abortSignal?.removeEventListener('abort', onAbort);

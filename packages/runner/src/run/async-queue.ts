@@ -10,20 +10,32 @@ interface Waiter<T> {
 const DONE = { done: true, value: undefined } as const;
 
 /**
+ * A taken item. A class rather than an object literal: V8 may pretenure a literal's allocation
+ * site, and a result allocated straight into the old generation keeps the (young) item and
+ * everything it references alive until the next full GC. Per-message objects stay classes.
+ */
+class Item<T> {
+  readonly done = false as const;
+  constructor(readonly value: T) {}
+}
+
+/**
  * An unbounded FIFO with one or more async consumers. Producers never block (the live
  * socket gives no backpressure either); `close()` lets consumers drain what is left and then
  * end, `fail(error)` ends them with that error once drained. Takes can be abandoned through
  * an `AbortSignal` without losing an item: an item is either returned or stays queued.
  */
 export class AsyncQueue<T> {
-  private items: T[] = [];
+  /** A ring: `count` items from `head`; capacity a power of two, doubled when full, reset once empty after a burst. */
+  private items: (T | undefined)[] = new Array(8);
   private head = 0;
+  private count = 0;
   private readonly waiters: Waiter<T>[] = [];
   private closed = false;
   private failure: { error: unknown } | undefined;
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.count;
   }
 
   get isClosed(): boolean {
@@ -36,9 +48,9 @@ export class AsyncQueue<T> {
     const waiter = this.waiters.shift();
     if (waiter) {
       waiter.detach();
-      waiter.resolve({ done: false, value: item });
+      waiter.resolve(new Item(item));
     } else {
-      this.items.push(item);
+      this.enqueue(item);
     }
     return true;
   }
@@ -55,7 +67,7 @@ export class AsyncQueue<T> {
 
   /** Takes the next item, waiting for one; with `signal`, an abort rejects the wait with its reason. */
   take(signal?: AbortSignal): Promise<Taken<T>> {
-    if (this.size > 0) return Promise.resolve({ done: false, value: this.dequeue() });
+    if (this.size > 0) return Promise.resolve(new Item(this.dequeue()));
     if (this.closed) return this.failure ? Promise.reject(this.failure.error) : Promise.resolve(DONE);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Taken<T>>((resolve, reject) => {
@@ -81,19 +93,33 @@ export class AsyncQueue<T> {
 
   /** Takes every queued item without waiting. */
   drain(): T[] {
-    const out = this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
+    const out: T[] = [];
+    while (this.count > 0) out.push(this.dequeue());
     return out;
+  }
+
+  // A ring rather than push/shift: a queue that is always nearly empty (the common case) reuses
+  // the same few slots instead of growing an array and copying it.
+  private enqueue(item: T): void {
+    const capacity = this.items.length;
+    if (this.count === capacity) {
+      const grown = new Array<T | undefined>(capacity * 2);
+      for (let i = 0; i < capacity; i++) grown[i] = this.items[(this.head + i) & (capacity - 1)];
+      this.items = grown;
+      this.head = 0;
+    }
+    this.items[(this.head + this.count) & (this.items.length - 1)] = item;
+    this.count += 1;
   }
 
   private dequeue(): T {
     const item = this.items[this.head] as T;
-    this.items[this.head] = undefined as T;
-    this.head += 1;
-    // Compact now and then so a long-lived queue does not keep a growing dead prefix.
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
+    this.items[this.head] = undefined; // the slot must not keep the item alive
+    this.head = (this.head + 1) & (this.items.length - 1);
+    this.count -= 1;
+    // After a burst, give the big ring back once it is empty.
+    if (this.count === 0 && this.items.length > 1024) {
+      this.items = new Array(8);
       this.head = 0;
     }
     return item;

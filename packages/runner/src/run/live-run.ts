@@ -29,7 +29,7 @@ import { EventSink, messageOf } from './event-sink.js';
 import type { LiveRunOptions } from './live-run-options.js';
 import { LiveMessageMapper, type MappedEvent } from './message-mapper.js';
 import { endRun } from './run-ending.js';
-import { isSetupOnly, type RunSignal, recordStoppedCalls } from './run-signal.js';
+import { isSetupOnly, MessageSignal, type RunSignal, recordStoppedCalls } from './run-signal.js';
 import { RunTranscript } from './run-transcript.js';
 
 /**
@@ -122,7 +122,7 @@ export class LiveRun {
       signal: this.stopping.signal,
       listenerFor: (connection) => ({
         onMessage: (message) =>
-          this.inbox.push({ kind: 'message', connection, message, receivedAt: options.telemetry.now() }),
+          this.inbox.push(new MessageSignal(connection, message, options.telemetry.now())),
         onProtocolError: (error) => this.inbox.push({ kind: 'protocolError', connection, error }),
         onClose: (info) => this.inbox.push({ kind: 'closed', connection, info }),
       }),
@@ -165,16 +165,16 @@ export class LiveRun {
         sink,
         adopt: (opened, prelude) => this.adopt(opened, -1, prelude),
       });
+      // A suspended async function keeps its registers: `signal` is cleared before every wait so
+      // a handled message does not live on (and get promoted to the old generation) until the next.
+      let signal: RunSignal | undefined;
       while (!this.stopRequested) {
-        let signal = this.inbox.tryTake();
-        if (signal === undefined) {
-          const taken = await this.inbox.take();
-          if (taken.done) break;
-          signal = taken.value;
-        }
+        signal = this.inbox.tryTake() ?? (await this.inbox.take()).value;
+        if (signal === undefined) break;
         if (this.stopRequested) break;
         // Most signals (model audio) are handled without a promise: await only when one came back.
         const handled = this.handle(signal);
+        signal = undefined;
         if (handled === true || (handled !== false && (await handled))) break;
         if (this.overflow !== undefined) throw this.overflow;
       }

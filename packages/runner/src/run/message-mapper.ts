@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type AudioFlushReason, createEvent, type Event, type EventInit } from '@earshot/core';
-import type { FunctionCall, LiveServerContent, Part, Transcription } from '@google/genai';
+import type { Content, FunctionCall, LiveServerContent, Part, Transcription } from '@google/genai';
 import type { LiveModelMessage } from '../connection/live-model.js';
 import { assertWellFormedMessage } from './server-message-validation.js';
 import {
@@ -15,20 +15,53 @@ export const TRUNCATED_METADATA_KEY = 'earshot:truncated';
 /** Shared by every message without cancellations (never mutated). */
 const NO_IDS: string[] = [];
 
+// Everything built per server message here is a class instance, not an object literal: V8
+// pretenures literal allocation sites whose objects often outlive a scavenge (an event waits
+// for the caller's next read), and one such object in the old generation keeps the message it
+// references (its base64 audio) alive until a full GC. At a few hundred sessions per core that
+// turned every audio message into old-generation garbage.
+
 /** One event to emit, plus what the runner must do right after emitting it. */
-export interface MappedEvent {
-  event: Event;
-  /** On the turn-signal event: why the audio recorder flushes after it. */
-  boundary?: AudioFlushReason;
-  /** On the function-call event: the calls to run now. */
-  toolCalls?: FunctionCall[];
+export class MappedEvent {
+  constructor(
+    readonly event: Event,
+    /** On the turn-signal event: why the audio recorder flushes after it. */
+    readonly boundary?: AudioFlushReason,
+    /** On the function-call event: the calls to run now. */
+    readonly toolCalls?: FunctionCall[],
+  ) {}
 }
 
-export interface MappedMessage {
-  /** In the order they happened. */
-  events: MappedEvent[];
-  /** Calls the model withdrew. */
-  cancelledCallIds: string[];
+export class MappedMessage {
+  constructor(
+    /** In the order they happened. */
+    readonly events: MappedEvent[],
+    /** Calls the model withdrew. */
+    readonly cancelledCallIds: string[],
+  ) {}
+}
+
+class Actions {
+  stateDelta: Record<string, unknown> = {};
+  artifactDelta: Record<string, number> = {};
+}
+
+/** An event authored by the agent: the fields every event has; the rest is assigned after. */
+class AgentEvent implements Event {
+  id = randomUUID();
+  timestamp = Date.now();
+  actions = new Actions();
+  constructor(
+    public invocationId: string,
+    public author: string,
+  ) {}
+}
+
+class ModelContent implements Content {
+  constructor(
+    public role: string,
+    public parts: Part[],
+  ) {}
 }
 
 /**
@@ -70,15 +103,17 @@ export class LiveMessageMapper {
     if (calls && calls.length > 0) {
       this.flushText(events);
       const parts: Part[] = calls.map((functionCall) => ({ functionCall }));
-      events.push({ event: this.agentEvent({ content: { role: 'model', parts } }), toolCalls: calls });
+      events.push(
+        new MappedEvent(this.agentEvent({ content: new ModelContent('model', parts) }), undefined, calls),
+      );
     }
     if (message.usageMetadata)
-      events.push({ event: this.agentEvent({ usageMetadata: message.usageMetadata }) });
+      events.push(new MappedEvent(this.agentEvent({ usageMetadata: message.usageMetadata })));
     if (message.sessionResumptionUpdate) {
       const update = message.sessionResumptionUpdate;
-      events.push({ event: this.agentEvent({ liveSessionResumptionUpdate: update }) });
+      events.push(new MappedEvent(this.agentEvent({ liveSessionResumptionUpdate: update })));
     }
-    return { events, cancelledCallIds: message.toolCallCancellation?.ids ?? NO_IDS };
+    return new MappedMessage(events, message.toolCallCancellation?.ids ?? NO_IDS);
   }
 
   /**
@@ -96,7 +131,7 @@ export class LiveMessageMapper {
   private mapServerContent(content: LiveServerContent, events: MappedEvent[]): void {
     if (content.inputTranscription) this.mapTranscription('input', content.inputTranscription, events);
     const parts = content.modelTurn?.parts;
-    if (parts) for (const part of parts) this.mapPart(part, content.modelTurn?.role, events);
+    if (parts) for (const part of parts) this.mapPart(part, parts, content.modelTurn?.role, events);
     if (content.outputTranscription) this.mapTranscription('output', content.outputTranscription, events);
     const boundary = boundaryOf(content);
     if (!boundary) return;
@@ -107,26 +142,27 @@ export class LiveMessageMapper {
     if (content.turnComplete) signal.turnComplete = true;
     if (content.interrupted) signal.interrupted = true;
     if (content.generationComplete) signal.generationComplete = true;
-    events.push({ event: this.agentEvent(signal), boundary });
+    events.push(new MappedEvent(this.agentEvent(signal), boundary));
   }
 
-  private mapPart(part: Part, role: string | undefined, events: MappedEvent[]): void {
-    const content = { role: role ?? 'model', parts: [part] };
+  private mapPart(part: Part, parts: Part[], role: string | undefined, events: MappedEvent[]): void {
+    // One part (audio, always): the message's own parts array, not a copy.
+    const content = new ModelContent(role ?? 'model', parts.length === 1 ? parts : [part]);
     if (typeof part.text === 'string' && part.inlineData === undefined) {
       // Text streams like a transcription: deltas now, the whole text at the end of the turn.
       const reachedBound = !part.thought && this.pendingText.append(part.text);
-      events.push({ event: this.agentEvent({ content, partial: true }) });
+      events.push(new MappedEvent(this.agentEvent({ content, partial: true })));
       if (reachedBound) this.flushText(events, true);
       return;
     }
     // Audio (and anything else) passes through untouched: the base64 payload is never decoded.
-    events.push({ event: this.agentEvent({ content }) });
+    events.push(new MappedEvent(this.agentEvent({ content })));
   }
 
   private mapTranscription(direction: 'input' | 'output', frame: Transcription, events: MappedEvent[]): void {
     const accumulator = direction === 'input' ? this.inputTranscription : this.outputTranscription;
     const step = accumulator.add(frame);
-    if (step.partial) events.push({ event: this.transcriptionEvent(direction, step.partial, true) });
+    if (step.partial) events.push(new MappedEvent(this.transcriptionEvent(direction, step.partial, true)));
     this.pushFinal(direction, step.final, events, step.truncated);
   }
 
@@ -139,7 +175,7 @@ export class LiveMessageMapper {
     if (!final) return;
     const event = this.transcriptionEvent(direction, final, false);
     if (truncated) event.customMetadata = { [TRUNCATED_METADATA_KEY]: true };
-    events.push({ event });
+    events.push(new MappedEvent(event));
   }
 
   private transcriptionEvent(
@@ -163,21 +199,14 @@ export class LiveMessageMapper {
     const text = this.pendingText.take();
     if (!truncated) this.pendingText.reset();
     if (text.length === 0) return;
-    const event = this.agentEvent({ content: { role: 'model', parts: [{ text }] }, partial: false });
+    const event = this.agentEvent({ content: new ModelContent('model', [{ text }]), partial: false });
     if (truncated) event.customMetadata = { [TRUNCATED_METADATA_KEY]: true };
-    events.push({ event });
+    events.push(new MappedEvent(event));
   }
 
   /** Built field by field rather than through `createEvent`: this runs once per audio chunk. */
   private agentEvent(init: Omit<EventInit, 'author' | 'actions'>): Event {
-    const event: Event = {
-      id: randomUUID(),
-      invocationId: this.invocationId,
-      author: this.agentName,
-      timestamp: Date.now(),
-      actions: { stateDelta: {}, artifactDelta: {} },
-    };
-    return Object.assign(event, init);
+    return Object.assign(new AgentEvent(this.invocationId, this.agentName), init);
   }
 }
 

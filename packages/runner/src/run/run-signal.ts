@@ -23,6 +23,19 @@ export type RunSignal =
   | { kind: 'failure'; error: unknown }
   | { kind: 'wake' };
 
+/**
+ * A server message in the inbox. A class, not an object literal: V8 pretenures literal sites
+ * whose objects often survive a scavenge, and per-message objects then fill the old generation.
+ */
+export class MessageSignal {
+  readonly kind = 'message' as const;
+  constructor(
+    readonly connection: number,
+    readonly message: LiveModelMessage,
+    readonly receivedAt: number,
+  ) {}
+}
+
 /** How long the end of a run waits for aborted tool calls to settle (at once, unless a hook hangs). */
 export const STOPPED_TOOLS_SETTLE_MS = 1_000;
 
