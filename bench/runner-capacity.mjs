@@ -188,6 +188,8 @@ async function runnerRole() {
   await sleep(warmSeconds * 1000);
   globalThis.gc?.();
   const heapStart = process.memoryUsage().heapUsed - storedArtifactChars;
+  // The forced full GC above stalls every session at once: let that backlog drain unmeasured.
+  await sleep(500);
   const cpuStart = process.cpuUsage();
   const wallStart = performance.now();
   measuring = true;

@@ -6,7 +6,7 @@ import type {
   Blob,
   Event,
 } from '@earshot/core';
-import { InvalidArgumentError, validateFilename, validateId } from '@earshot/core';
+import { InvalidArgumentError, NO_RECORDING_EVENTS, validateFilename, validateId } from '@earshot/core';
 import { expectedBase64Bytes } from './base64.js';
 import { parseAudioMimeType } from './mime.js';
 import { MixdownTimeline } from './mixdown.js';
@@ -331,8 +331,8 @@ export class AudioAggregator implements AudioRecorder {
   }
 }
 
-/** What `record` resolves with when the chunk closed no segment: shared, frozen, never mutated. */
-const NO_EVENTS: Promise<Event[]> = Promise.resolve(Object.freeze([]) as unknown as Event[]);
+/** What `record` returns when the chunk closed no segment: core's shared sentinel (the runner skips it). */
+const NO_EVENTS = NO_RECORDING_EVENTS;
 
 function sameRun(a: AudioRecordingScope, b: AudioRecordingScope): boolean {
   return (

@@ -34,8 +34,18 @@ export type AudioFlushReason =
  * shifts later chunks on the recording's timeline.
  */
 export interface AudioRecorder {
-  /** Takes one chunk; returns the events of any segment a size or duration limit closed. */
+  /**
+   * Takes one chunk; returns the events of any segment a size or duration limit closed. A chunk
+   * that closed nothing may return `NO_RECORDING_EVENTS`: the runner then skips the promise.
+   */
   record(scope: AudioRecordingScope, direction: AudioDirection, blob: Blob): Promise<Event[]>;
   /** Writes what is held for the scope's invocation; returns one event per recording (or error events). */
   flush(scope: AudioRecordingScope, reason: AudioFlushReason): Promise<Event[]>;
 }
+
+/**
+ * What `AudioRecorder.record` returns for a chunk that closed no segment (almost every chunk):
+ * one shared, already resolved promise of a frozen empty list. A caller that sees this exact
+ * object knows there is nothing to wait for, so a chunk costs no promise reaction.
+ */
+export const NO_RECORDING_EVENTS: Promise<Event[]> = Promise.resolve(Object.freeze([]) as unknown as Event[]);

@@ -14,6 +14,7 @@ export type {
   AudioRecorder,
   AudioRecordingScope,
 } from './audio-recorder.js';
+export { NO_RECORDING_EVENTS } from './audio-recorder.js';
 export {
   AlreadyExistsError,
   ClosedError,

@@ -1,9 +1,10 @@
-import type {
-  AudioDirection,
-  AudioFlushReason,
-  AudioRecorder,
-  AudioRecordingScope,
-  Event,
+import {
+  type AudioDirection,
+  type AudioFlushReason,
+  type AudioRecorder,
+  type AudioRecordingScope,
+  type Event,
+  NO_RECORDING_EVENTS,
 } from '@earshot/core';
 import type { Blob } from '@google/genai';
 
@@ -51,9 +52,18 @@ export class AudioRecording {
   }
 
   record(direction: AudioDirection, blob: Blob): void {
-    this.batch.add(
-      start(() => this.within(() => this.recorder.record(this.currentScope(), direction, blob))),
-    );
+    let result: Promise<Event[]>;
+    try {
+      result = this.within(this.recordCall.bind(this, direction, blob));
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    // Almost every chunk: nothing to collect, so no promise reaction per chunk.
+    if (result !== NO_RECORDING_EVENTS) this.batch.add(Promise.resolve(result));
+  }
+
+  private recordCall(direction: AudioDirection, blob: Blob): Promise<Event[]> {
+    return this.recorder.record(this.currentScope(), direction, blob);
   }
 
   /** Records the model audio parts of an event. */
