@@ -1,10 +1,14 @@
 /** Result of taking from an {@link AsyncQueue}: an item, or the end of the queue. */
 export type Taken<T> = { done: false; value: T } | { done: true; value: undefined };
 
-interface Waiter<T> {
-  resolve: (taken: Taken<T>) => void;
-  reject: (error: unknown) => void;
-  detach: () => void;
+/** A pending take (a class, like `Item`: one is made per wait, often once per message). */
+class Waiter<T> {
+  /** Removes the abort listener, when the take had a signal. */
+  detach: (() => void) | undefined = undefined;
+  constructor(
+    readonly resolve: (taken: Taken<T>) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
 }
 
 const DONE = { done: true, value: undefined } as const;
@@ -47,7 +51,7 @@ export class AsyncQueue<T> {
     if (this.closed) return false;
     const waiter = this.waiters.shift();
     if (waiter) {
-      waiter.detach();
+      waiter.detach?.();
       waiter.resolve(new Item(item));
     } else {
       this.enqueue(item);
@@ -71,17 +75,17 @@ export class AsyncQueue<T> {
     if (this.closed) return this.failure ? Promise.reject(this.failure.error) : Promise.resolve(DONE);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Taken<T>>((resolve, reject) => {
-      const onAbort = () => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
-        reject(signal?.reason);
-      };
-      const waiter: Waiter<T> = {
-        resolve,
-        reject,
-        detach: () => signal?.removeEventListener('abort', onAbort),
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const waiter = new Waiter<T>(resolve, reject);
+      // The run's own loops wait without a signal (once per message): no listener pair then.
+      if (signal) {
+        const onAbort = () => {
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.detach = () => signal.removeEventListener('abort', onAbort);
+      }
       this.waiters.push(waiter);
     });
   }
@@ -130,7 +134,7 @@ export class AsyncQueue<T> {
     this.closed = true;
     this.failure = failure;
     for (const waiter of this.waiters.splice(0)) {
-      waiter.detach();
+      waiter.detach?.();
       if (failure) waiter.reject(failure.error);
       else waiter.resolve(DONE);
     }
