@@ -3,28 +3,26 @@ import {
   createEvent,
   type Event,
   LIVE_RESUMPTION_HANDLE_KEY,
-  LiveConnectionError,
   type PluginError,
 } from '@earshot/core';
 import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
 import type { LlmAgent } from '../agents/llm-agent.js';
-import { ConnectionOpener, type OpenedConnection } from '../connection/connection-opener.js';
+import { ConnectionOpener } from '../connection/connection-opener.js';
 import { openFirstConnection } from '../connection/first-connection.js';
-import type { LiveCloseInfo, LiveModelMessage } from '../connection/live-model.js';
-import { isReconnectableClose, resumptionFor } from '../connection/reconnect-policy.js';
+import type { LiveModelMessage } from '../connection/live-model.js';
 import { HandleSaveTimer, saveUnsavedHandle } from '../continuity/handle-save-timer.js';
-import { InputContinuity, unconfirmedEvent } from '../continuity/input-continuity.js';
-import type { TrackedConnection } from '../continuity/tracked-connection.js';
+import { InputContinuity } from '../continuity/input-continuity.js';
 import { InputPump } from '../input/input-pump.js';
 import { isImageMime } from '../input/live-input-validation.js';
 import type { LiveRequest } from '../input/live-request-queue.js';
 import { pluginErrorEvent, RunObservers } from '../plugins/run-observers.js';
-import { type ConnectionReason, noteModelOutput } from '../telemetry/run-telemetry.js';
+import { noteModelOutput } from '../telemetry/run-telemetry.js';
 import { LiveTools, progressEvent, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
 import type { ToolBatchOutcome } from '../tools/tool-executor.js';
 import { toolHooksFor } from '../tools/tool-hooks.js';
 import { AsyncQueue } from './async-queue.js';
 import { type AudioRecording, type RecordingResult, recordingFor } from './audio-recording.js';
+import { ConnectionSwitch } from './connection-switch.js';
 import { EventSink, messageOf } from './event-sink.js';
 import type { LiveRunOptions } from './live-run-options.js';
 import { LiveMessageMapper, type MappedEvent } from './message-mapper.js';
@@ -37,8 +35,8 @@ import { RunTranscript } from './run-transcript.js';
  * flushes only push signals into the inbox; a single processing loop turns them into events,
  * persists those the policy keeps, and hands every event to `output`, which the generator
  * yields from. The loop never waits for the consumer. Replacing the model connection (a drop,
- * a `goAway`, an agent transfer) happens inside the loop: input waits in the queue meanwhile,
- * and signals that arrive during the switch are handled, in order, right after it.
+ * a `goAway`, an agent transfer: `ConnectionSwitch`) happens inside the loop: input waits in the
+ * queue meanwhile, and signals that arrive during the switch are handled, in order, right after.
  */
 export class LiveRun {
   private readonly options: LiveRunOptions;
@@ -52,26 +50,16 @@ export class LiveRun {
   private readonly transcript = new RunTranscript();
   private readonly continuity: InputContinuity;
   private readonly handleSave: HandleSaveTimer;
-  private agent: LlmAgent;
   private readonly tools: LiveTools;
-  private connection: TrackedConnection | undefined;
-  private connectionId = 0;
-  /** Messages of older connections are still handled, except across a transfer. */
-  private acceptFrom = 0;
-  private resumedGeneration = -1;
-  private goAwayPending = false;
-  private connectionGone = false;
+  private readonly link: ConnectionSwitch;
   private inputClosed = false;
   private stopRequested = false;
   private overflow: Error | undefined;
   private processing: Promise<void> | undefined;
   private readonly observers: RunObservers;
-  /** Why the next adopted connection was opened (telemetry, plugins). */
-  private opening: ConnectionReason = 'start';
 
   constructor(options: LiveRunOptions) {
     this.options = options;
-    this.agent = options.agent;
     const report = (error: PluginError) => this.inbox.push({ kind: 'pluginError', error });
     this.observers = new RunObservers(options, report);
     this.continuity = new InputContinuity({
@@ -127,11 +115,31 @@ export class LiveRun {
         onClose: (info) => this.inbox.push({ kind: 'closed', connection, info }),
       }),
     });
+    const { opener, sink, continuity, input, tools, observers, mapper, transcript } = this;
+    this.link = new ConnectionSwitch({
+      options,
+      opener,
+      sink,
+      continuity,
+      input,
+      tools,
+      observers,
+      mapper,
+      transcript,
+      flushRecording: (reason) => this.flushRecording(reason),
+      stopping: () => this.stopRequested,
+      inputClosed: () => this.inputClosed,
+    });
     this.recording = recordingFor(
       options,
       () => this.agent.name,
       (result) => this.inbox.push({ kind: 'recording', result }),
     );
+  }
+
+  /** The agent speaking now. */
+  private get agent(): LlmAgent {
+    return this.link.agent;
   }
 
   /** The run's events, in order; ends when the run ends, failing with the run's error if any. */
@@ -163,7 +171,7 @@ export class LiveRun {
         ...this.options,
         opener,
         sink,
-        adopt: (opened, prelude) => this.adopt(opened, -1, prelude),
+        adopt: (opened, prelude) => this.link.adopt(opened, -1, prelude),
       });
       // A suspended async function keeps its registers: `signal` is cleared before every wait so
       // a handled message does not live on (and get promoted to the old generation) until the next.
@@ -187,9 +195,10 @@ export class LiveRun {
   /** Handles one signal; true when the run has finished normally (a promise only when it waited). */
   private handle(signal: RunSignal): boolean | Promise<boolean> {
     if (signal.kind !== 'message') return this.handleOther(signal);
-    if (signal.connection >= this.acceptFrom) {
-      if (signal.connection === this.connectionId && !isSetupOnly(signal.message)) this.opener.proven();
-      const handling = this.handleMessage(signal.message, signal.connection === this.connectionId);
+    const { link } = this;
+    if (signal.connection >= link.acceptFrom) {
+      if (signal.connection === link.connectionId && !isSetupOnly(signal.message)) this.opener.proven();
+      const handling = this.handleMessage(signal.message, signal.connection === link.connectionId);
       if (handling !== undefined) {
         return handling.then(() => {
           this.messageHandled(signal.receivedAt);
@@ -209,11 +218,11 @@ export class LiveRun {
   private async handleOther(signal: Exclude<RunSignal, { kind: 'message' }>): Promise<boolean> {
     switch (signal.kind) {
       case 'protocolError':
-        if (signal.connection === this.connectionId) throw signal.error;
+        if (signal.connection === this.link.connectionId) throw signal.error;
         break;
       case 'closed':
         this.options.telemetry.connectionClosed(signal.connection, signal.info);
-        if (signal.connection === this.connectionId) await this.handleClose(signal.info);
+        if (signal.connection === this.link.connectionId) await this.link.handleClose(signal.info);
         break;
       case 'userContent':
         await this.sink.emit(
@@ -249,7 +258,7 @@ export class LiveRun {
   private hasFinished(): boolean {
     // Closing the queue ends the run once running tools are done; the server is not awaited.
     // Pending recorder flushes are awaited by the end of the run, within its time limit.
-    const inputDone = this.inputClosed || (this.connectionGone && this.options.queue.isClosed);
+    const inputDone = this.inputClosed || (this.link.connectionGone && this.options.queue.isClosed);
     // A stream never ends on its own: the end of the input stops it (recorded as cancelled).
     if (inputDone && this.tools.inFlight > 0) this.tools.stopStreams();
     return inputDone && this.tools.inFlight === 0;
@@ -274,12 +283,12 @@ export class LiveRun {
       // A handle from a connection already replaced would roll back what the new one did.
       const update = event.liveSessionResumptionUpdate;
       if (update && fromCurrent && this.sink.noteResumptionUpdate(update)) {
-        this.continuity.confirmed(this.connectionId, update);
+        this.continuity.confirmed(this.link.connectionId, update);
         this.handleSave.start();
       }
       // Calls from a connection being replaced cannot be answered on it any more.
       if (toolCalls) {
-        const origin = fromCurrent ? this.connection : undefined;
+        const origin = fromCurrent ? this.link.connection : undefined;
         const generation = this.sink.handleGeneration;
         this.tools.start(toolCalls, { agent: this.agent, origin, generation, answered: false });
       }
@@ -296,117 +305,16 @@ export class LiveRun {
     }
     if (!fromCurrent) return undefined;
     // goAway: move to a new connection at once; without a handle yet, as soon as one arrives.
-    if (message.goAway) this.goAwayPending = true;
-    if (this.goAwayPending && this.sink.resumptionHandle !== undefined && this.mayReconnect()) {
-      return this.replaceConnection();
+    const { link } = this;
+    if (message.goAway) link.goAwayPending = true;
+    if (link.goAwayPending && this.sink.resumptionHandle !== undefined && link.mayReconnect()) {
+      return link.replaceConnection();
     }
     return undefined;
   }
 
-  private async handleClose(info: LiveCloseInfo): Promise<void> {
-    this.connection = undefined;
-    this.connectionGone = true;
-    // Not a drop if the caller already closed the queue (its close may still be in the pump).
-    if (info.closedByClient || this.inputClosed || this.options.queue.isClosed) return;
-    const detail = info.reason ? `: ${info.reason}` : '';
-    const lost = `live connection closed unexpectedly (code ${info.code})${detail}`;
-    if (!isReconnectableClose(info.code) || !this.mayReconnect()) {
-      throw new LiveConnectionError(lost, { closeCode: info.code, cause: info.error });
-    }
-    if (this.sink.resumptionHandle === undefined) {
-      throw new LiveConnectionError(`${lost}; no resumption handle to reconnect with`, {
-        closeCode: info.code,
-        cause: info.error,
-      });
-    }
-    await this.replaceConnection();
-  }
-
-  private mayReconnect(): boolean {
-    return this.options.reconnect.maxAttempts > 0 && !this.options.queue.isClosed && !this.stopRequested;
-  }
-
-  /** Same agent, same Gemini session: resume it from the latest handle on a new connection. */
-  private async replaceConnection(): Promise<void> {
-    const generation = this.sink.handleGeneration;
-    const resumption = resumptionFor(this.options.runConfig.sessionResumption, this.sink.resumptionHandle);
-    this.detachConnection('reconnect');
-    this.options.telemetry.reconnect();
-    this.opening = 'reconnect';
-    const opened = await this.opener.replace(
-      this.options.tree.connectionTarget(this.agent, resumption),
-      this.worthConnecting,
-    );
-    // What the session behind the handle may lack goes first (transparent), or is reported.
-    let report: Event | undefined;
-    this.adopt(opened, generation, (connection) => {
-      report = unconfirmedEvent(this.continuity.resumeOn(connection, generation), this.eventBase());
-    });
-    if (report) this.sink.yieldOnly(report);
-  }
-
-  /** Another agent: its own instruction, tools and Gemini session (never the other agent's handle). */
-  private async transferTo(target: LlmAgent): Promise<void> {
-    this.detachConnection('transfer');
-    this.acceptFrom = Number.POSITIVE_INFINITY; // the old agent's late messages are dropped
-    this.agent = target;
-    this.mapper.agentName = target.name;
-    this.tools.useAgent(target);
-    this.sink.forgetHandle();
-    this.continuity.newSession();
-    this.opener.proven();
-    const config = resumptionFor(this.options.runConfig.sessionResumption, undefined);
-    // The new agent's session starts empty: give it the conversation so far, before any input.
-    const history = this.transcript.history();
-    this.opening = 'transfer';
-    this.adopt(
-      await this.opener.replace(this.options.tree.connectionTarget(target, config), this.worthConnecting),
-      -1,
-      (connection) => {
-        if (history.length > 0) connection.sendClientContent({ turns: history, turnComplete: false });
-      },
-    );
-  }
-
-  /** While switching: keep trying unless the caller closed the queue with nothing left to send. */
-  private readonly worthConnecting = () => !this.options.queue.isClosed || this.input.hasUndelivered;
-
-  private detachConnection(reason: AudioFlushReason): void {
-    this.input.pause();
-    this.connection?.close();
-    this.connection = undefined;
-    this.connectionGone = true;
-    this.goAwayPending = false;
-    // No recording straddles two connections (or two agents).
-    this.flushRecording(reason);
-  }
-
-  /** Makes a freshly opened connection the current one (nothing to adopt: the run is ending). */
-  private adopt(
-    opened: OpenedConnection | undefined,
-    resumedGeneration = -1,
-    prelude?: (connection: TrackedConnection) => void,
-  ): void {
-    if (opened === undefined) return;
-    const connection = this.continuity.track(opened.connection, opened.id);
-    prelude?.(connection);
-    this.connection = connection;
-    this.connectionId = opened.id;
-    if (this.acceptFrom > opened.id) this.acceptFrom = opened.id;
-    this.connectionGone = false;
-    this.resumedGeneration = resumedGeneration;
-    this.input.connectTo(connection);
-    this.tools.route(this.current());
-    this.observers.connectionAdopted(opened.id, this.agent, this.opening);
-  }
-
-  private current() {
-    const { connection, agent, resumedGeneration } = this;
-    return connection && { connection, agent, resumedGeneration };
-  }
-
   private async handleToolsDone(batch: ToolBatch, outcome: ToolBatchOutcome): Promise<void> {
-    this.tools.settled(batch, outcome, this.current());
+    this.tools.settled(batch, outcome, this.link.current());
     const { recorded, actions } = outcome;
     if (recorded.length === 0) return;
     // A transfer asked for by an agent no longer speaking, or once the run is ending, is not made.
@@ -422,7 +330,7 @@ export class LiveRun {
       if (this.options.tree.hasTransfers) actions.stateDelta[LIVE_AGENT_KEY] = target.name;
     }
     await this.sink.emit(responseEvent(this.options.invocationId, batch, outcome));
-    if (target) await this.transferTo(target);
+    if (target) await this.link.transferTo(target);
   }
 
   private flushRecording(reason: AudioFlushReason): void {
@@ -452,7 +360,7 @@ export class LiveRun {
     this.handleSave.cancel();
     this.input.stop();
     this.tools.abortAll();
-    this.connection?.close();
+    this.link.connection?.close();
     this.options.queue.detach(this);
     // Calls the stop cut short still get their (cancelled) answer in the session, before the last events.
     const { tools, inbox, sink } = this;
