@@ -7,6 +7,11 @@ import { WAV_HEADER_BYTES, writeWavHeader } from './wav.js';
 // Runs are stored flat, three numbers each: timeline start (ms since epoch), byte offset of the
 // run in its segment, and the time after which the run was cut (Infinity when never cut).
 const RUN_STRIDE = 3;
+// A chunk that arrives at most this long after the audio before it ends is placed right after
+// it: a real-time stream arrives a few ms late chunk after chunk (timers, network), and placing
+// each at its arrival would start a run per chunk (memory growing with the call) and put a few
+// ms of silence, a click, between chunks. The placement error this allows stays under it.
+export const MIXDOWN_JITTER_MS = 60;
 
 interface Placement {
   segment: Segment;
@@ -26,8 +31,9 @@ interface Lane {
 /**
  * Where each direction's audio sits on the run's shared clock. A chunk starts when it arrived,
  * or when the audio before it in the same direction ends if that is later: model audio arrives
- * faster than real time and is played back to back, so it is placed back to back. Contiguous
- * chunks share one run, so memory is a few numbers per gap, not per chunk. Only positions are
+ * faster than real time and is played back to back, so it is placed back to back; a chunk up
+ * to `MIXDOWN_JITTER_MS` late continues the audio before it. Contiguous chunks share one run,
+ * so memory is a few numbers per pause in the talk, not per chunk. Only positions are
  * kept; the audio itself is read back from the stored recordings when the mixdown is rendered.
  */
 export class MixdownTimeline {
@@ -64,9 +70,9 @@ export class MixdownTimeline {
     }
     const lane = this.lanes[segment.direction];
     if (arrivalMs < this.originMs) this.originMs = arrivalMs;
-    const start = Math.max(arrivalMs, lane.cursorMs);
+    const contiguous = arrivalMs <= lane.cursorMs + MIXDOWN_JITTER_MS && !lane.breakRun;
+    const start = contiguous ? lane.cursorMs : Math.max(arrivalMs, lane.cursorMs);
     const durationMs = (byteLength * 1000) / bytesPerSecond;
-    const contiguous = arrivalMs <= lane.cursorMs && !lane.breakRun;
     lane.cursorMs = start + durationMs;
     lane.breakRun = false;
     let placement = lane.placements.at(-1);

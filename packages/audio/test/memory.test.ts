@@ -68,4 +68,43 @@ describe('AudioAggregator: memory on an hour-long call', () => {
         samples.map((s) => (s / 2 ** 20).toFixed(1)).join(' '),
     );
   }, 120_000);
+
+  it('an hour of real-time talk with mixdown on, a turn every 2 s: flat once the mixdown limit is reached', async () => {
+    const artifactService = new CountingArtifactService();
+    const clock = fakeClock();
+    const aggregator = new AudioAggregator({ artifactService, clock: clock.now, mixdown: true }); // 30 min
+    const inputPool = Array.from({ length: 25 }, (_, i) => pcmBytes(1280, i + 1).toString('base64'));
+    const outputPool = Array.from({ length: 25 }, (_, i) => pcmBytes(1920, i + 101).toString('base64'));
+    const t0 = clock.now();
+    const baseline = retainedBytes();
+    const samples: number[] = [];
+    const chunks = (60 * 60 * 1000) / 40;
+    for (let i = 0; i < chunks; i++) {
+      // The mic streams in real time, 0–8 ms late; the model answers with 1 s of audio at once
+      // every 2 s, then the turn ends (a flush, as the runner does on turnComplete).
+      clock.set(t0 + i * 40 + ((i * 7) % 9));
+      void aggregator.record(scope, 'input', { data: inputPool[i % 25], mimeType: 'audio/pcm;rate=16000' });
+      if (i % 50 === 25) {
+        for (let k = 0; k < 25; k++) {
+          void aggregator.record(scope, 'output', { data: outputPool[k], mimeType: 'audio/pcm;rate=24000' });
+        }
+        await aggregator.flush(scope, 'turnComplete');
+      }
+      if (i % 1500 === 1499) samples.push(retainedBytes() - baseline); // every simulated minute
+    }
+    const tail = await aggregator.flush(scope, 'end');
+    expect(tail.some((e) => e.customMetadata?.direction === 'mixdown')).toBe(true);
+    console.info(
+      `hour-long call with mixdown, retained MiB each simulated minute: ` +
+        samples.map((s) => (s / 2 ** 20).toFixed(1)).join(' '),
+    );
+    expect(samples).toHaveLength(60);
+    // Medians: a sample taken just before a collection is high now and then.
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    // The timeline holds a few numbers per turn (and its segment's name) up to the 30-minute limit…
+    const atLimit = median(samples.slice(25, 30));
+    expect(atLimit).toBeLessThan(4 * 1024 * 1024);
+    // …and nothing after it: the second half-hour is flat.
+    expect(median(samples.slice(45)) - median(samples.slice(31, 45))).toBeLessThan(512 * 1024);
+  }, 180_000);
 });
