@@ -13,6 +13,7 @@ export {
   parseAudioMimeType,
   pcmMimeType,
 } from './mime.js';
+export { MIXDOWN_JITTER_MS } from './mixdown.js';
 export {
   type AudioAggregatorOptions,
   DEFAULT_MAX_MIXDOWN_MS,
