@@ -258,7 +258,7 @@ console.log(
 );
 for (const name of names) {
   console.log(
-    `  ${name.padEnd(4)}: median ${median(telemetryRates[name]).toFixed(0)} ev/s  (${fmt(telemetryRates[name])})`,
+    `  ${name.padEnd(4)}: median ${median(telemetryRates[name]).toFixed(0)} ev/s  (${telemetryRates[name].map((r) => r.toFixed(0)).join(', ')})`,
   );
 }
 console.log(
