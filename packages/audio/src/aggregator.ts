@@ -82,7 +82,7 @@ export class AudioAggregator implements AudioRecorder {
     }
   }
 
-  /** Not `async`: a chunk that closes no segment returns the shared `NO_EVENTS`, no promise of its own. */
+  /** Not `async`: a chunk that closes no segment returns the shared `NO_RECORDING_EVENTS`, no promise of its own. */
   private recordNow(scope: AudioRecordingScope, direction: AudioDirection, blob: Blob): Promise<Event[]> {
     if (direction !== 'input' && direction !== 'output') {
       throw new InvalidArgumentError(`direction must be 'input' or 'output', got ${String(direction)}`, {
@@ -96,7 +96,7 @@ export class AudioAggregator implements AudioRecorder {
     const run = this.runFor(scope);
     const state = run.directions[direction];
     const format = this.formatOf(state, direction, blob.mimeType);
-    if (data.length === 0) return NO_EVENTS;
+    if (data.length === 0) return NO_RECORDING_EVENTS;
     const expectedBytes = expectedBase64Bytes(data);
     if (expectedBytes < 0)
       throw new InvalidArgumentError('blob.data is not valid base64', { field: 'blob.data' });
@@ -122,7 +122,7 @@ export class AudioAggregator implements AudioRecorder {
       state.current = undefined;
       closed.push(close(target, target.limitReason));
     }
-    return closed.length === 0 ? NO_EVENTS : this.enqueueWrite(run, closed);
+    return closed.length === 0 ? NO_RECORDING_EVENTS : this.enqueueWrite(run, closed);
   }
 
   /** The validated agent name of an output chunk; validated once per name, not per chunk. */
@@ -330,9 +330,6 @@ export class AudioAggregator implements AudioRecorder {
     });
   }
 }
-
-/** What `record` returns when the chunk closed no segment: core's shared sentinel (the runner skips it). */
-const NO_EVENTS = NO_RECORDING_EVENTS;
 
 function sameRun(a: AudioRecordingScope, b: AudioRecordingScope): boolean {
   return (

@@ -52,18 +52,14 @@ export class AudioRecording {
   }
 
   record(direction: AudioDirection, blob: Blob): void {
-    let result: Promise<Event[]>;
-    try {
-      result = this.within(this.recordCall.bind(this, direction, blob));
-    } catch (error) {
-      result = Promise.reject(error);
-    }
-    // Almost every chunk: nothing to collect, so no promise reaction per chunk.
-    if (result !== NO_RECORDING_EVENTS) this.batch.add(Promise.resolve(result));
+    // `start` hands back the recorder's promise itself, so the shared "nothing" is recognised:
+    // almost every chunk then costs no promise reaction.
+    const result = start(this.recordCall.bind(this, direction, blob));
+    if (result !== NO_RECORDING_EVENTS) this.batch.add(result);
   }
 
   private recordCall(direction: AudioDirection, blob: Blob): Promise<Event[]> {
-    return this.recorder.record(this.currentScope(), direction, blob);
+    return this.within(() => this.recorder.record(this.currentScope(), direction, blob));
   }
 
   /** Records the model audio parts of an event. */
