@@ -8,6 +8,7 @@ import type {
   LiveModel,
   LiveRealtimeInput,
 } from './live-model.js';
+import { realtimeFrame } from './realtime-frame.js';
 import { installSocketGuard, registerSocketGuardHooks, type SdkSocket } from './sdk-socket-guard.js';
 
 export interface GeminiLiveModelOptions {
@@ -84,6 +85,8 @@ class GeminiLiveConnection implements LiveConnection {
   private session: Session | undefined;
   private socket: SdkSocket | undefined;
   private closeRequested = false;
+  /** Gemini API mode: frames go both ways without the SDK's field mappers (Vertex AI needs them). */
+  private direct = false;
   private lastError: unknown;
   private failConnect: (error: LiveConnectionError) => void = () => {};
 
@@ -108,15 +111,16 @@ class GeminiLiveConnection implements LiveConnection {
     timeoutMs: number;
   }): Promise<LiveConnection> {
     const onerror = (event: unknown) => this.handleError(event);
-    // Vertex AI messages go through the SDK's field mapper; Gemini API messages are used as sent.
-    const takeParsedFrames = !request.client.vertexai;
+    // Vertex AI messages go through the SDK's field mappers; Gemini API messages are used as
+    // sent, and media chunks are sent as frames built here (`realtimeFrame`).
+    this.direct = !request.client.vertexai;
     registerSocketGuardHooks(onerror, {
       onSocket: (socket) => {
         this.socket = socket;
       },
       onMalformedFrame: (description) => this.listener.onProtocolError(new LiveProtocolError(description)),
       onParsedFrame: (message) => {
-        if (!takeParsedFrames || this.phase !== 'open' || this.session === undefined) return false;
+        if (!this.direct || this.phase !== 'open' || this.session === undefined) return false;
         this.listener.onMessage(message);
         return true;
       },
@@ -155,7 +159,10 @@ class GeminiLiveConnection implements LiveConnection {
   }
 
   sendRealtimeInput(input: LiveRealtimeInput): void {
-    if (!this.isClosed) this.session?.sendRealtimeInput(input);
+    if (this.isClosed || this.session === undefined) return;
+    const frame = this.direct ? realtimeFrame(input) : undefined;
+    if (frame !== undefined && this.socket !== undefined) this.socket.send(frame);
+    else this.session.sendRealtimeInput(input);
   }
 
   sendClientContent(request: Parameters<LiveConnection['sendClientContent']>[0]): void {

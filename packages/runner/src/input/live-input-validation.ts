@@ -8,8 +8,17 @@ import type { Blob, Content, Part } from '@google/genai';
  * fields that go on the wire), so a caller mutating its object afterwards changes nothing.
  */
 
-/** A realtime chunk as it goes on the wire: canonical mime type, base64 data, nothing else. */
-export type RealtimeBlob = { data: string; mimeType: string };
+/**
+ * A realtime chunk as it goes on the wire: canonical mime type, base64 data, nothing else. Only
+ * `validateRealtimeBlob` makes them, so an instance is known to need no JSON escaping (see
+ * `realtimeFrame`). A class, too, because one is made per chunk (see `AsyncQueue`'s `Item`).
+ */
+export class RealtimeBlob {
+  constructor(
+    readonly data: string,
+    readonly mimeType: string,
+  ) {}
+}
 
 /** Still frames Gemini Live takes as `realtimeInput.video` (camera or screen). */
 export const IMAGE_MIME_TYPES: readonly string[] = ['image/jpeg', 'image/png'];
@@ -94,7 +103,7 @@ export function validateRealtimeBlob(blob: Blob): RealtimeBlob {
   if (typeof data !== 'string' || data.length === 0 || !isBase64(data)) {
     throw new InvalidArgumentError('blob.data must be a non-empty base64 string', { field: 'blob.data' });
   }
-  return { data, mimeType };
+  return new RealtimeBlob(data, mimeType);
 }
 
 /** A user content turn: `role` user or model (default user), parts of text, inline data or file data. */
