@@ -20,13 +20,14 @@ import { noteModelOutput } from '../telemetry/run-telemetry.js';
 import { LiveTools, progressEvent, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
 import type { ToolBatchOutcome } from '../tools/tool-executor.js';
 import { toolHooksFor } from '../tools/tool-hooks.js';
-import { AsyncQueue } from './async-queue.js';
+import type { AsyncQueue } from './async-queue.js';
 import { type AudioRecording, type RecordingResult, recordingFor } from './audio-recording.js';
 import { ConnectionSwitch } from './connection-switch.js';
 import { EventSink, messageOf } from './event-sink.js';
 import type { LiveRunOptions } from './live-run-options.js';
 import { LiveMessageMapper, type MappedEvent } from './message-mapper.js';
 import { endRun } from './run-ending.js';
+import { type HandleOutcome, RunInbox } from './run-inbox.js';
 import { isSetupOnly, MessageSignal, type RunSignal, recordStoppedCalls } from './run-signal.js';
 import { RunTranscript } from './run-transcript.js';
 
@@ -34,13 +35,15 @@ import { RunTranscript } from './run-transcript.js';
  * One `runLive` invocation. Socket callbacks, the input pump, tool completions and recorder
  * flushes only push signals into the inbox; a single processing loop turns them into events,
  * persists those the policy keeps, and hands every event to `output`, which the generator
- * yields from. The loop never waits for the consumer. Replacing the model connection (a drop,
+ * yields from (a message arriving while the loop is idle is handled on arrival: `RunInbox`).
+ * The loop never waits for the consumer. Replacing the model connection (a drop,
  * a `goAway`, an agent transfer: `ConnectionSwitch`) happens inside the loop: input waits in the
  * queue meanwhile, and signals that arrive during the switch are handled, in order, right after.
  */
 export class LiveRun {
   private readonly options: LiveRunOptions;
-  private readonly inbox = new AsyncQueue<RunSignal>();
+  private readonly inbox = new RunInbox();
+  private readonly handleNow = (signal: MessageSignal) => this.handle(signal);
   private readonly stopping = new AbortController();
   private readonly sink: EventSink;
   private readonly input: InputPump;
@@ -109,8 +112,11 @@ export class LiveRun {
       policy: options.reconnect,
       signal: this.stopping.signal,
       listenerFor: (connection) => ({
-        onMessage: (message) =>
-          this.inbox.push(new MessageSignal(connection, message, options.telemetry.now())),
+        onMessage: (message) => {
+          const signal = new MessageSignal(connection, message, options.telemetry.now());
+          if (this.stopRequested) this.inbox.push(signal);
+          else this.inbox.deliver(signal, this.handleNow);
+        },
         onProtocolError: (error) => this.inbox.push({ kind: 'protocolError', connection, error }),
         onClose: (info) => this.inbox.push({ kind: 'closed', connection, info }),
       }),
@@ -179,7 +185,8 @@ export class LiveRun {
       while (!this.stopRequested) {
         signal = this.inbox.tryTake() ?? (await this.inbox.take()).value;
         if (signal === undefined) break;
-        if (this.stopRequested) break;
+        // What a message handled on arrival left is finished even when stopping.
+        if (this.stopRequested && signal.kind !== 'handled') break;
         // Most signals (model audio) are handled without a promise: await only when one came back.
         const handled = this.handle(signal);
         signal = undefined;
@@ -193,7 +200,8 @@ export class LiveRun {
   }
 
   /** Handles one signal; true when the run has finished normally (a promise only when it waited). */
-  private handle(signal: RunSignal): boolean | Promise<boolean> {
+  private handle(signal: RunSignal): HandleOutcome {
+    if (signal.kind === 'handled') return signal.outcome;
     if (signal.kind !== 'message') return this.handleOther(signal);
     const { link } = this;
     if (signal.connection >= link.acceptFrom) {
@@ -215,7 +223,7 @@ export class LiveRun {
     if (receivedAt !== 0) this.options.telemetry.messageHandled(receivedAt);
   }
 
-  private async handleOther(signal: Exclude<RunSignal, { kind: 'message' }>): Promise<boolean> {
+  private async handleOther(signal: Exclude<RunSignal, { kind: 'message' | 'handled' }>): Promise<boolean> {
     switch (signal.kind) {
       case 'protocolError':
         if (signal.connection === this.link.connectionId) throw signal.error;

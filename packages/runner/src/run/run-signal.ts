@@ -3,7 +3,6 @@ import type { Content, FunctionResponse } from '@google/genai';
 import type { LiveCloseInfo, LiveModelMessage } from '../connection/live-model.js';
 import { type LiveTools, progressEvent, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
 import type { ToolBatchOutcome } from '../tools/tool-executor.js';
-import type { AsyncQueue } from './async-queue.js';
 import type { RecordingResult } from './audio-recording.js';
 import { type EventSink, PersistFailure } from './event-sink.js';
 
@@ -21,6 +20,8 @@ export type RunSignal =
   | { kind: 'recording'; result: RecordingResult }
   | { kind: 'saveHandle' }
   | { kind: 'failure'; error: unknown }
+  /** A message handled as it arrived (`RunInbox.deliver`) left this for the loop. */
+  | { kind: 'handled'; outcome: true | Promise<boolean> }
   | { kind: 'wake' };
 
 /**
@@ -51,7 +52,7 @@ export function isSetupOnly(message: LiveModelMessage): boolean {
  */
 export async function recordStoppedCalls(run: {
   tools: LiveTools;
-  inbox: AsyncQueue<RunSignal>;
+  inbox: SignalBuffer;
   sink: EventSink;
   invocationId: string;
   failure: unknown;
@@ -68,13 +69,19 @@ export async function recordStoppedCalls(run: {
   }
 }
 
+/** The inbox as the end of a run uses it. */
+interface SignalBuffer {
+  drain(): RunSignal[];
+  push(signal: RunSignal): void;
+}
+
 type ToolSignal = Extract<RunSignal, { kind: 'toolsDone' | 'toolProgress' }>;
 
 /**
  * Takes the settled tool batches with something to record, and the streamed values not recorded
  * yet, out of the inbox, in order; other signals stay, in order.
  */
-function takeToolOutcomes(inbox: AsyncQueue<RunSignal>): ToolSignal[] {
+function takeToolOutcomes(inbox: SignalBuffer): ToolSignal[] {
   const outcomes: ToolSignal[] = [];
   const others: RunSignal[] = [];
   for (const signal of inbox.drain()) {
