@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Content, LiveServerSessionResumptionUpdate, Transcription, UsageMetadata } from '@google/genai';
+import { randomEventId } from './event-id.js';
 
 /** Side effects an event carries; applied by `SessionService.appendEvent`. */
 export interface EventActions {
@@ -51,7 +51,7 @@ export function createEvent(init: EventInit): Event {
   const { actions, ...rest } = init;
   return {
     ...rest,
-    id: init.id ?? randomUUID(),
+    id: init.id ?? randomEventId(),
     invocationId: init.invocationId ?? '',
     timestamp: init.timestamp ?? Date.now(),
     actions: createEventActions(actions),
@@ -60,7 +60,7 @@ export function createEvent(init: EventInit): Event {
 
 /** A fresh invocation id for one `runLive` call. */
 export function newInvocationId(): string {
-  return `e-${randomUUID()}`;
+  return `e-${randomEventId()}`;
 }
 
 /** True when the event's content has a function call or a function response part. */

@@ -29,6 +29,7 @@ export {
   SlowConsumerError,
   StorageError,
 } from './errors.js';
+export { randomEventId } from './event-id.js';
 export {
   createEvent,
   createEventActions,

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { type AudioFlushReason, createEvent, type Event, type EventInit } from '@earshot/core';
+import { type AudioFlushReason, createEvent, type Event, type EventInit, randomEventId } from '@earshot/core';
 import type { Content, FunctionCall, LiveServerContent, Part, Transcription } from '@google/genai';
 import type { LiveModelMessage } from '../connection/live-model.js';
 import { assertWellFormedMessage } from './server-message-validation.js';
@@ -48,7 +47,7 @@ class Actions {
 
 /** An event authored by the agent: the fields every event has; the rest is assigned after. */
 class AgentEvent implements Event {
-  id = randomUUID();
+  id = randomEventId();
   timestamp = Date.now();
   actions = new Actions();
   constructor(
