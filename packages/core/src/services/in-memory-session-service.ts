@@ -4,6 +4,7 @@ import type { Event } from '../events.js';
 import type { Session } from '../session.js';
 import { applyStateDelta, splitStateDelta, withoutTempKeys } from '../state.js';
 import { validateId } from '../validation.js';
+import { copyValue } from './copy-value.js';
 import { getOrCreate } from './get-or-create.js';
 import { type PageRequest, validatePageRequest } from './paging.js';
 import {
@@ -115,7 +116,7 @@ export class InMemorySessionService implements SessionService {
     if (!stored) throw new NotFoundError(`session ${JSON.stringify(key.sessionId)} does not exist`);
     const delta = event.actions.stateDelta ?? {};
     if (!stored.eventIds.has(event.id)) {
-      const persisted = structuredClone({
+      const persisted = copyValue({
         ...event,
         actions: { ...event.actions, stateDelta: withoutTempKeys(delta) },
       });
@@ -147,7 +148,7 @@ export class InMemorySessionService implements SessionService {
       ...this.userState.get(stored.appName)?.get(stored.userId),
       ...stored.state,
     };
-    return structuredClone({
+    return copyValue({
       id: stored.id,
       appName: stored.appName,
       userId: stored.userId,
