@@ -26,6 +26,7 @@ import { type InputReplayOptions, inputReplayOptions } from './continuity/input-
 import type { LiveRequestQueue } from './input/live-request-queue.js';
 import { DEFAULT_PLUGIN_END_TIMEOUT_MS, DEFAULT_PLUGIN_QUEUE_LIMIT } from './plugins/plugin-host.js';
 import type { RunnerPlugin } from './plugins/runner-plugin.js';
+import { LiveEventStream, type OpenedRun } from './run/live-event-stream.js';
 import { LiveRun } from './run/live-run.js';
 import {
   type StorageOutageOptions,
@@ -187,7 +188,12 @@ export class Runner {
    * work in flight is done. An unrecoverable error is yielded as an error event, then thrown.
    * Leaving the loop early (`break`) stops the run and closes the model connection.
    */
-  async *runLive(request: RunLiveRequest): AsyncGenerator<Event, void, undefined> {
+  runLive(request: RunLiveRequest): AsyncGenerator<Event, void, undefined> {
+    return new LiveEventStream(() => this.openRun(request));
+  }
+
+  /** Validates the request, finds the session and starts the run; undefined when already aborted. */
+  private async openRun(request: RunLiveRequest): Promise<OpenedRun | undefined> {
     const { userId, sessionId, liveRequestQueue, abortSignal } = request ?? {};
     validateId('userId', userId);
     validateId('sessionId', sessionId);
@@ -200,7 +206,7 @@ export class Runner {
       throw new InvalidArgumentError('abortSignal must be an AbortSignal', { field: 'abortSignal' });
     }
     const runConfig = createRunConfig(request.runConfig);
-    if (abortSignal?.aborted) return;
+    if (abortSignal?.aborted) return undefined;
     const invocationId = newInvocationId();
     const telemetry: RunTelemetry = this.instruments
       ? new OtelRunTelemetry(this.instruments, {
@@ -247,25 +253,16 @@ export class Runner {
       storageOutage: this.storageOutage,
       maxPendingEvents: this.maxPendingEvents,
     });
-    // Aborting stops the run; its last events (handle, recordings) are still yielded, then it returns.
-    const onAbort = () => void run.stop();
-    abortSignal?.addEventListener('abort', onAbort, { once: true });
     run.start();
-    if (abortSignal?.aborted) onAbort();
-    try {
-      // Events already waiting are taken without a promise each; wait only when none is. The
-      // yielded event is dropped before the next wait: a suspended generator keeps its registers.
-      let event: Event | undefined;
-      for (;;) {
-        event = run.output.tryTake() ?? (await run.output.take()).value;
-        if (event === undefined) return;
-        yield event;
-        event = undefined;
-      }
-    } finally {
-      abortSignal?.removeEventListener('abort', onAbort);
-      await run.stop();
+    // Aborting stops the run; its last events (handle, recordings) are still yielded, then it ends.
+    if (abortSignal !== undefined) {
+      const onAbort = () => void run.stop();
+      const forget = () => abortSignal.removeEventListener('abort', onAbort);
+      abortSignal.addEventListener('abort', onAbort, { once: true });
+      run.finished.then(forget, forget);
+      if (abortSignal.aborted) onAbort();
     }
+    return run;
   }
 
   /**

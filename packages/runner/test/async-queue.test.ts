@@ -58,4 +58,24 @@ describe('AsyncQueue (ring buffer)', () => {
     await expect(queue.take()).resolves.toEqual({ done: false, value: 1 });
     await expect(queue.take()).rejects.toThrow('broken');
   });
+
+  it('a failed queue keeps throwing; with failOnce it throws to one take (waiting or not) and then reads as ended', async () => {
+    const sticky = new AsyncQueue<number>();
+    sticky.fail(new Error('broken'));
+    await expect(sticky.take()).rejects.toThrow('broken');
+    await expect(sticky.take()).rejects.toThrow('broken');
+
+    const once = new AsyncQueue<number>({ failOnce: true });
+    const first = once.take();
+    const second = once.take();
+    once.fail(new Error('broken'));
+    await expect(first).rejects.toThrow('broken');
+    await expect(second).resolves.toEqual({ done: true, value: undefined });
+    await expect(once.take()).resolves.toEqual({ done: true, value: undefined });
+
+    const later = new AsyncQueue<number>({ failOnce: true });
+    later.fail(new Error('broken'));
+    await expect(later.take()).rejects.toThrow('broken');
+    await expect(later.take()).resolves.toEqual({ done: true, value: undefined });
+  });
 });

@@ -30,6 +30,12 @@ class Item<T> {
  * an `AbortSignal` without losing an item: an item is either returned or stays queued.
  */
 export class AsyncQueue<T> {
+  /**
+   * With `failOnce`, the failure is thrown to one take and the queue then reads as ended, as an
+   * async generator that threw is done (the run's output is read as the `runLive` iterator).
+   */
+  constructor(private readonly options: { failOnce?: boolean } = {}) {}
+
   /** A ring: `count` items from `head`; capacity a power of two, doubled when full, reset once empty after a burst. */
   private items: (T | undefined)[] = new Array(8);
   private head = 0;
@@ -37,6 +43,7 @@ export class AsyncQueue<T> {
   private readonly waiters: Waiter<T>[] = [];
   private closed = false;
   private failure: { error: unknown } | undefined;
+  private failureThrown = false;
 
   get size(): number {
     return this.count;
@@ -72,7 +79,7 @@ export class AsyncQueue<T> {
   /** Takes the next item, waiting for one; with `signal`, an abort rejects the wait with its reason. */
   take(signal?: AbortSignal): Promise<Taken<T>> {
     if (this.size > 0) return Promise.resolve(new Item(this.dequeue()));
-    if (this.closed) return this.failure ? Promise.reject(this.failure.error) : Promise.resolve(DONE);
+    if (this.closed) return this.failure ? this.throwFailure(this.failure.error) : Promise.resolve(DONE);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Taken<T>>((resolve, reject) => {
       const waiter = new Waiter<T>(resolve, reject);
@@ -135,8 +142,18 @@ export class AsyncQueue<T> {
     this.failure = failure;
     for (const waiter of this.waiters.splice(0)) {
       waiter.detach?.();
-      if (failure) waiter.reject(failure.error);
-      else waiter.resolve(DONE);
+      if (failure && !(this.options.failOnce && this.failureThrown)) {
+        this.failureThrown = true;
+        waiter.reject(failure.error);
+      } else {
+        waiter.resolve(DONE);
+      }
     }
+  }
+
+  private throwFailure(error: unknown): Promise<Taken<T>> {
+    if (this.options.failOnce && this.failureThrown) return Promise.resolve(DONE);
+    this.failureThrown = true;
+    return Promise.reject(error);
   }
 }

@@ -3,15 +3,30 @@ import {
   type AudioFlushReason,
   type AudioRecorder,
   type AudioRecordingScope,
+  createEvent,
   type Event,
   NO_RECORDING_EVENTS,
 } from '@earshot/core';
 import type { Blob } from '@google/genai';
+import { type EventSink, messageOf } from './event-sink.js';
 
 /** What a flush surfaced: recording events (flush and earlier `record` results) and failures. */
 export interface RecordingResult {
   events: Event[];
   errors: unknown[];
+}
+
+/** Emits what a flush surfaced: its events, then an `AUDIO_RECORDING` error event per failure. */
+export async function emitRecordingResult(
+  sink: EventSink,
+  base: { invocationId: string; author: string },
+  { events, errors }: RecordingResult,
+): Promise<void> {
+  for (const event of events) await sink.emit(event);
+  for (const error of errors) {
+    const errorMessage = `audio recording failed: ${messageOf(error)}`;
+    await sink.emit(createEvent({ ...base, errorCode: 'AUDIO_RECORDING', errorMessage }));
+  }
 }
 
 /**

@@ -35,12 +35,12 @@ export class PersistFailure extends Error {
 /**
  * Where every event of a run goes, in order: custom metadata, the persistence policy, the
  * session append (persisted events only, before they are yielded), then `output`, which the
- * generator yields from. Also keeps the latest resumable handle and writes it (with the active
+ * caller reads through `runLive`'s iterator (`LiveEventStream`). Also keeps the latest resumable handle and writes it (with the active
  * agent when transfers are possible) into the state delta of the next persisted turn-boundary
  * or error event, or of a final event when the run ends with it unsaved.
  */
 export class EventSink {
-  readonly output = new AsyncQueue<Event>();
+  readonly output = new AsyncQueue<Event>({ failOnce: true });
   private readonly runConfig: RunConfig;
   private readonly policy: PersistencePolicy;
   private readonly sessionService: SessionService;

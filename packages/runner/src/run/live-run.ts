@@ -9,23 +9,27 @@ import { LIVE_AGENT_KEY } from '../agents/agent-tree.js';
 import type { LlmAgent } from '../agents/llm-agent.js';
 import { ConnectionOpener } from '../connection/connection-opener.js';
 import { openFirstConnection } from '../connection/first-connection.js';
-import type { LiveModelMessage } from '../connection/live-model.js';
 import { HandleSaveTimer, saveUnsavedHandle } from '../continuity/handle-save-timer.js';
 import { InputContinuity } from '../continuity/input-continuity.js';
 import { InputPump } from '../input/input-pump.js';
 import { isImageMime } from '../input/live-input-validation.js';
 import type { LiveRequest } from '../input/live-request-queue.js';
 import { pluginErrorEvent, RunObservers } from '../plugins/run-observers.js';
-import { noteModelOutput } from '../telemetry/run-telemetry.js';
 import { LiveTools, progressEvent, responseEvent, type ToolBatch } from '../tools/tool-batches.js';
 import type { ToolBatchOutcome } from '../tools/tool-executor.js';
 import { toolHooksFor } from '../tools/tool-hooks.js';
 import type { AsyncQueue } from './async-queue.js';
-import { type AudioRecording, type RecordingResult, recordingFor } from './audio-recording.js';
+import {
+  type AudioRecording,
+  emitRecordingResult,
+  type RecordingResult,
+  recordingFor,
+} from './audio-recording.js';
 import { ConnectionSwitch } from './connection-switch.js';
-import { EventSink, messageOf } from './event-sink.js';
+import { EventSink } from './event-sink.js';
 import type { LiveRunOptions } from './live-run-options.js';
-import { LiveMessageMapper, type MappedEvent } from './message-mapper.js';
+import { MessageEmission } from './message-emission.js';
+import { LiveMessageMapper } from './message-mapper.js';
 import { endRun } from './run-ending.js';
 import { type HandleOutcome, RunInbox } from './run-inbox.js';
 import { isSetupOnly, MessageSignal, type RunSignal, recordStoppedCalls } from './run-signal.js';
@@ -55,6 +59,7 @@ export class LiveRun {
   private readonly handleSave: HandleSaveTimer;
   private readonly tools: LiveTools;
   private readonly link: ConnectionSwitch;
+  private readonly emission: MessageEmission;
   private inputClosed = false;
   private stopRequested = false;
   private overflow: Error | undefined;
@@ -122,7 +127,7 @@ export class LiveRun {
       }),
     });
     const { opener, sink, continuity, input, tools, observers, mapper, transcript } = this;
-    this.link = new ConnectionSwitch({
+    const link = new ConnectionSwitch({
       options,
       opener,
       sink,
@@ -136,11 +141,24 @@ export class LiveRun {
       stopping: () => this.stopRequested,
       inputClosed: () => this.inputClosed,
     });
+    this.link = link;
     this.recording = recordingFor(
       options,
       () => this.agent.name,
       (result) => this.inbox.push({ kind: 'recording', result }),
     );
+    const { handleSave, recording } = this;
+    const telemetry = options.telemetry;
+    this.emission = new MessageEmission({
+      mapper,
+      sink,
+      tools,
+      continuity,
+      handleSave,
+      link,
+      recording,
+      telemetry,
+    });
   }
 
   /** The agent speaking now. */
@@ -151,6 +169,11 @@ export class LiveRun {
   /** The run's events, in order; ends when the run ends, failing with the run's error if any. */
   get output(): AsyncQueue<Event> {
     return this.sink.output;
+  }
+
+  /** Resolves once the run has ended (after `output` ended). */
+  get finished(): Promise<void> {
+    return this.processing ?? Promise.resolve();
   }
 
   /** Starts connecting and processing; events (and the final error, if any) arrive on `output`. */
@@ -206,7 +229,7 @@ export class LiveRun {
     const { link } = this;
     if (signal.connection >= link.acceptFrom) {
       if (signal.connection === link.connectionId && !isSetupOnly(signal.message)) this.opener.proven();
-      const handling = this.handleMessage(signal.message, signal.connection === link.connectionId);
+      const handling = this.emission.handle(signal.message, signal.connection === link.connectionId);
       if (handling !== undefined) {
         return handling.then(() => {
           this.messageHandled(signal.receivedAt);
@@ -272,55 +295,6 @@ export class LiveRun {
     return inputDone && this.tools.inFlight === 0;
   }
 
-  /** Undefined when nothing had to be awaited (no append, no reconnect): the common case. */
-  private handleMessage(message: LiveModelMessage, fromCurrent: boolean): Promise<void> | undefined {
-    const mapped = this.mapper.map(message);
-    if (mapped.cancelledCallIds.length > 0) this.tools.cancel(mapped.cancelledCallIds);
-    return this.emitMapped(mapped.events, 0, message, fromCurrent);
-  }
-
-  /** Emits `events` from `from` on, in order, waiting only where an event is appended. */
-  private emitMapped(
-    events: MappedEvent[],
-    from: number,
-    message: LiveModelMessage,
-    fromCurrent: boolean,
-  ): Promise<void> | undefined {
-    for (let index = from; index < events.length; index++) {
-      const { event, boundary, toolCalls } = events[index] as MappedEvent;
-      // A handle from a connection already replaced would roll back what the new one did.
-      const update = event.liveSessionResumptionUpdate;
-      if (update && fromCurrent && this.sink.noteResumptionUpdate(update)) {
-        this.continuity.confirmed(this.link.connectionId, update);
-        this.handleSave.start();
-      }
-      // Calls from a connection being replaced cannot be answered on it any more.
-      if (toolCalls) {
-        const origin = fromCurrent ? this.link.connection : undefined;
-        const generation = this.sink.handleGeneration;
-        this.tools.start(toolCalls, { agent: this.agent, origin, generation, answered: false });
-      }
-      this.recording?.recordModelAudio(event);
-      noteModelOutput(this.options.telemetry, event);
-      const appending = this.sink.emit(event);
-      if (appending) {
-        return appending.then(() => {
-          if (boundary) this.flushRecording(boundary);
-          return this.emitMapped(events, index + 1, message, fromCurrent);
-        });
-      }
-      if (boundary) this.flushRecording(boundary);
-    }
-    if (!fromCurrent) return undefined;
-    // goAway: move to a new connection at once; without a handle yet, as soon as one arrives.
-    const { link } = this;
-    if (message.goAway) link.goAwayPending = true;
-    if (link.goAwayPending && this.sink.resumptionHandle !== undefined && link.mayReconnect()) {
-      return link.replaceConnection();
-    }
-    return undefined;
-  }
-
   private async handleToolsDone(batch: ToolBatch, outcome: ToolBatchOutcome): Promise<void> {
     this.tools.settled(batch, outcome, this.link.current());
     const { recorded, actions } = outcome;
@@ -342,15 +316,11 @@ export class LiveRun {
   }
 
   private flushRecording(reason: AudioFlushReason): void {
-    if (!this.recording) return;
-    this.recording.flush(reason);
+    this.recording?.flush(reason);
   }
 
-  private async emitRecording({ events, errors }: RecordingResult): Promise<void> {
-    for (const event of events) await this.sink.emit(event);
-    for (const error of errors) {
-      await this.sink.emit(this.errorEvent('AUDIO_RECORDING', `audio recording failed: ${messageOf(error)}`));
-    }
+  private emitRecording(result: RecordingResult): Promise<void> {
+    return emitRecordingResult(this.sink, this.eventBase(), result);
   }
 
   private afterSend(request: LiveRequest): void {
@@ -393,10 +363,6 @@ export class LiveRun {
     this.inbox.close();
     if (error === undefined) this.output.close();
     else this.output.fail(error);
-  }
-
-  private errorEvent(errorCode: string, errorMessage: string): Event {
-    return createEvent({ ...this.eventBase(), errorCode, errorMessage });
   }
 
   private eventBase() {
