@@ -135,10 +135,12 @@ export async function startCephRgw(options: StartCephRgwOptions = {}): Promise<C
     ]);
     await run(bin('ceph-mon'), [...c, '--mkfs', '-i', 'a', '--monmap', monmap, '--keyring', keyring]);
     const mon = daemon('ceph-mon', ['-i', 'a']);
-    await waitUntil(async () => alive(mon, 'ceph-mon') && (await accepts(monPort)), {
-      timeoutMs: left(),
-      what: () => `ceph-mon on port ${monPort}`,
-    });
+    // Listening is not ready: right after start the mon can refuse commands while its auth
+    // database initialises (EPERM "problem getting command descriptions"), so wait for one.
+    await waitUntil(
+      async () => alive(mon, 'ceph-mon') && (await accepts(monPort)) && (await ceph('mon', 'stat')) !== '',
+      { timeoutMs: left(), intervalMs: 200, what: () => `ceph-mon on port ${monPort} to answer commands` },
+    );
 
     const osdUuid = randomUUID();
     const osdId = (await ceph('osd', 'new', osdUuid)).trim();
