@@ -25,13 +25,14 @@ import type {
   SessionKey,
   SessionService,
 } from './session-service.js';
+import { StoredEvents } from './stored-events.js';
 
 interface StoredSession {
   id: string;
   appName: string;
   userId: string;
   state: Record<string, unknown>;
-  events: Event[];
+  events: StoredEvents;
   eventIds: Set<string>;
   lastUpdateTime: number;
 }
@@ -59,7 +60,7 @@ export class InMemorySessionService implements SessionService {
       appName,
       userId,
       state: structuredClone(initial.session),
-      events: [],
+      events: new StoredEvents(),
       eventIds: new Set(),
       lastUpdateTime: Date.now(),
     };
@@ -135,27 +136,18 @@ export class InMemorySessionService implements SessionService {
   }
 
   private view(stored: StoredSession, config: GetSessionConfig): Session {
-    let events = stored.events;
-    if (config.afterTimestamp !== undefined) {
-      const after = config.afterTimestamp;
-      events = events.filter((e) => e.timestamp >= after);
-    }
-    if (config.numRecentEvents !== undefined) {
-      events = config.numRecentEvents === 0 ? [] : events.slice(-config.numRecentEvents);
-    }
+    const events = stored.events.read(config.afterTimestamp, config.numRecentEvents);
     const state = {
       ...this.appState.get(stored.appName),
       ...this.userState.get(stored.appName)?.get(stored.userId),
       ...stored.state,
     };
-    return copyValue({
-      id: stored.id,
-      appName: stored.appName,
-      userId: stored.userId,
-      state,
+    // The events are fresh copies already.
+    return {
+      ...copyValue({ id: stored.id, appName: stored.appName, userId: stored.userId, state }),
       events,
       lastUpdateTime: stored.lastUpdateTime,
-    });
+    };
   }
 
   private find({ appName, userId, sessionId }: SessionKey): StoredSession | undefined {
