@@ -17,6 +17,9 @@ tar -C "$ROOT" --exclude=./node_modules --exclude=./.git --exclude=.turbo --excl
 # as they are: symlinks, which pnpm pack needs to resolve workspace: ranges).
 ln -s "$ROOT/node_modules" "$scratch/node_modules"
 cd "$scratch"
+# The changesets already pending in the checkout are for the next real release: the dry run
+# checks the mechanism with its own three only.
+find .changeset -maxdepth 1 -name '*.md' ! -name README.md -delete
 git init -q && git add -A && git -c user.name=dry-run -c user.email=dry-run@localhost commit -qm 'scratch copy'
 
 versions() { for dir in packages/*/; do node -p "const p = require('./$dir/package.json'); p.private ? '' : p.name + ' ' + p.version"; done | sed '/^$/d'; }
