@@ -1,6 +1,6 @@
-const MAX_DEPTH = 64;
-/** Objects and arrays copied at most before handing over to `structuredClone`. */
-const MAX_NODES = 10_000;
+/** How deep and how many objects and arrays a walk of a JSON-like value goes before giving up. */
+export const MAX_DEPTH = 64;
+export const MAX_NODES = 10_000;
 
 /**
  * A deep copy of a JSON-like value that shares its strings instead of copying them: strings are
@@ -18,7 +18,7 @@ export function copyValue<T>(value: T): T {
 }
 
 const NOT_PLAIN = Symbol('not plain');
-const toStringOf = Object.prototype.toString;
+export const toStringOf = Object.prototype.toString;
 
 function copyPlain(value: unknown, depth: number, budget: { nodes: number }): unknown {
   if (typeof value === 'function') return NOT_PLAIN;

@@ -117,11 +117,9 @@ export class InMemorySessionService implements SessionService {
     if (!stored) throw new NotFoundError(`session ${JSON.stringify(key.sessionId)} does not exist`);
     const delta = event.actions.stateDelta ?? {};
     if (!stored.eventIds.has(event.id)) {
-      const persisted = copyValue({
-        ...event,
-        actions: { ...event.actions, stateDelta: withoutTempKeys(delta) },
-      });
-      const scoped = splitStateDelta(persisted.actions.stateDelta);
+      const persisted = { ...event, actions: { ...event.actions, stateDelta: withoutTempKeys(delta) } };
+      // The stored state gets its own copy of the values; the stored event is copied by `push`.
+      const scoped = splitStateDelta(copyValue(persisted.actions.stateDelta));
       applyStateDelta(stored.state, scoped.session);
       applyStateDelta(this.appStateOf(key.appName), scoped.app);
       applyStateDelta(this.userStateOf(key.appName, key.userId), scoped.user);

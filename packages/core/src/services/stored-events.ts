@@ -1,5 +1,5 @@
 import type { Event } from '../events.js';
-import { copyValue } from './copy-value.js';
+import { copyValue, MAX_DEPTH, MAX_NODES, toStringOf } from './copy-value.js';
 
 /*
  * How `InMemorySessionService` keeps a session's events. A live conversation appends a few events
@@ -18,9 +18,9 @@ export class StoredEvents {
     return this.entries.length;
   }
 
-  /** Keeps `event` (already a private copy: it is not retained when kept as text). */
+  /** Keeps a private copy of `event`: its text, or a deep copy. */
   push(event: Event): void {
-    this.entries.push(isJsonExact(event, 0, { nodes: MAX_NODES }) ? JSON.stringify(event) : event);
+    this.entries.push(isJsonExact(event, 0, { nodes: MAX_NODES }) ? JSON.stringify(event) : copyValue(event));
     this.timestamps.push(event.timestamp);
   }
 
@@ -37,10 +37,6 @@ export class StoredEvents {
     });
   }
 }
-
-const MAX_DEPTH = 64;
-const MAX_NODES = 10_000;
-const toStringOf = Object.prototype.toString;
 
 /** True when `JSON.parse(JSON.stringify(value))` gives back an equal value, key for key. */
 export function isJsonExact(value: unknown, depth: number, budget: { nodes: number }): boolean {
