@@ -14,32 +14,32 @@ export class StoredEvents {
   private readonly entries: (string | Event)[] = [];
   private readonly timestamps: number[] = [];
 
-  get length(): number {
-    return this.entries.length;
-  }
-
   /** Keeps a private copy of `event`: its text, or a deep copy. */
   push(event: Event): void {
-    this.entries.push(isJsonExact(event, 0, { nodes: MAX_NODES }) ? JSON.stringify(event) : copyValue(event));
+    this.entries.push(isJsonExact(event) ? JSON.stringify(event) : copyValue(event));
     this.timestamps.push(event.timestamp);
   }
 
   /** Fresh copies of the events at or after `afterTimestamp`, the newest `recent` of them. */
   read(afterTimestamp: number | undefined, recent: number | undefined): Event[] {
-    let picked: number[] = [];
-    for (let i = 0; i < this.entries.length; i++) {
-      if (afterTimestamp === undefined || (this.timestamps[i] as number) >= afterTimestamp) picked.push(i);
-    }
-    if (recent !== undefined) picked = recent === 0 ? [] : picked.slice(-recent);
-    return picked.map((i) => {
+    // From the newest back, so a `recent` read of a long conversation looks at `recent` entries.
+    const limit = recent ?? Number.POSITIVE_INFINITY;
+    const picked: Event[] = [];
+    for (let i = this.entries.length - 1; i >= 0 && picked.length < limit; i--) {
+      if (afterTimestamp !== undefined && (this.timestamps[i] as number) < afterTimestamp) continue;
       const entry = this.entries[i] as string | Event;
-      return typeof entry === 'string' ? (JSON.parse(entry) as Event) : copyValue(entry);
-    });
+      picked.push(typeof entry === 'string' ? (JSON.parse(entry) as Event) : copyValue(entry));
+    }
+    return picked.reverse();
   }
 }
 
 /** True when `JSON.parse(JSON.stringify(value))` gives back an equal value, key for key. */
-export function isJsonExact(value: unknown, depth: number, budget: { nodes: number }): boolean {
+export function isJsonExact(value: unknown): boolean {
+  return jsonExact(value, 0, { nodes: MAX_NODES });
+}
+
+function jsonExact(value: unknown, depth: number, budget: { nodes: number }): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -51,7 +51,7 @@ export function isJsonExact(value: unknown, depth: number, budget: { nodes: numb
       if (depth >= MAX_DEPTH || --budget.nodes < 0) return false;
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-          if (!(i in value) || !isJsonExact(value[i], depth + 1, budget)) return false;
+          if (!(i in value) || !jsonExact(value[i], depth + 1, budget)) return false;
         }
         return true;
       }
@@ -62,7 +62,7 @@ export function isJsonExact(value: unknown, depth: number, budget: { nodes: numb
         // JSON.parse makes `__proto__` an own key; an assignment in a copy would not.
         if (key === '__proto__') return false;
         const item = record[key];
-        if (item === undefined || !isJsonExact(item, depth + 1, budget)) return false;
+        if (item === undefined || !jsonExact(item, depth + 1, budget)) return false;
       }
       return true;
     }

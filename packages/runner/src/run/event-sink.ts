@@ -35,9 +35,10 @@ export class PersistFailure extends Error {
 /**
  * Where every event of a run goes, in order: custom metadata, the persistence policy, the
  * session append (persisted events only, before they are yielded), then `output`, which the
- * caller reads through `runLive`'s iterator (`LiveEventStream`). Also keeps the latest resumable handle and writes it (with the active
- * agent when transfers are possible) into the state delta of the next persisted turn-boundary
- * or error event, or of a final event when the run ends with it unsaved.
+ * caller reads through `runLive`'s iterator (`LiveEventStream`). Also keeps the latest
+ * resumable handle and writes it (with the active agent when transfers are possible) into the
+ * state delta of the next persisted turn-boundary or error event, or of a final event when the
+ * run ends with it unsaved.
  */
 export class EventSink {
   readonly output = new AsyncQueue<Event>({ failOnce: true });

@@ -38,8 +38,8 @@ import { RunTranscript } from './run-transcript.js';
 /**
  * One `runLive` invocation. Socket callbacks, the input pump, tool completions and recorder
  * flushes only push signals into the inbox; a single processing loop turns them into events,
- * persists those the policy keeps, and hands every event to `output`, which the generator
- * yields from (a message arriving while the loop is idle is handled on arrival: `RunInbox`).
+ * persists those the policy keeps, and hands every event to `output`, which `runLive`'s
+ * iterator reads (a message arriving while the loop is idle is handled on arrival: `RunInbox`).
  * The loop never waits for the consumer. Replacing the model connection (a drop,
  * a `goAway`, an agent transfer: `ConnectionSwitch`) happens inside the loop: input waits in the
  * queue meanwhile, and signals that arrive during the switch are handled, in order, right after.
