@@ -70,6 +70,48 @@ describe('StoredEvents', () => {
     expect(a).not.toBe(b);
   });
 
+  it('keeps any text exactly across chunk boundaries: multi-byte, lone surrogates, an event bigger than a chunk', () => {
+    const events = new StoredEvents();
+    const texts = [
+      'plain',
+      'héllo wörld ✓',
+      '音声エージェント',
+      '😀 emoji and \u{1F680}',
+      'lone \uD800 high and \uDC00 low surrogates',
+      'x'.repeat(200 * 1024),
+      '"quotes", \\ backslashes, \n newlines and \u0000 nul',
+    ];
+    const stored: Event[] = [];
+    // Enough events that the chunks double several times and fill up at odd offsets.
+    for (let i = 0; i < 700; i++) {
+      const text = texts[i % texts.length] as string;
+      const event = createEvent({ author: 'a', timestamp: i, outputTranscription: { text, finished: true } });
+      stored.push(event);
+      events.push(event);
+    }
+    const all = events.read(undefined, undefined);
+    expect(all.length).toBe(700);
+    for (let i = 0; i < all.length; i++) {
+      expect(all[i]).toStrictEqual(JSON.parse(JSON.stringify(stored[i])));
+    }
+    expect(events.read(690, undefined).map((e) => e.timestamp)).toEqual(
+      Array.from({ length: 10 }, (_, i) => 690 + i),
+    );
+  });
+
+  it('keeps nothing per event on the JS heap once stored as text (off-heap bytes)', () => {
+    const events = new StoredEvents();
+    const before = process.memoryUsage();
+    const text = 'y'.repeat(1000);
+    for (let i = 0; i < 5000; i++) {
+      events.push(createEvent({ author: 'a', timestamp: i, outputTranscription: { text, finished: true } }));
+    }
+    const after = process.memoryUsage();
+    // ~5 MB of event text went to external memory, not into JS strings.
+    expect(after.arrayBuffers - before.arrayBuffers).toBeGreaterThan(5000 * 1000);
+    expect(events.read(undefined, 1)[0]?.outputTranscription?.text).toBe(text);
+  });
+
   it('InMemorySessionService reads a long conversation back in order; a reader changes nothing stored', async () => {
     const service = new InMemorySessionService();
     const session = await service.createSession({ appName: 'a', userId: 'u', sessionId: 's' });

@@ -3,21 +3,46 @@ import { copyValue, MAX_DEPTH, MAX_NODES, toStringOf } from './copy-value.js';
 
 /*
  * How `InMemorySessionService` keeps a session's events. A live conversation appends a few events
- * per turn for hours, and as objects each costs ~5 (the event, its actions, two deltas, a
- * transcription) that every full GC of the process has to mark again. An event that survives a
- * JSON round trip exactly (JSON types only, finite numbers, no `undefined`, no `toJSON`) is kept
- * as its JSON text instead: one string, no pointers to follow, about half the bytes; reads parse
- * it into fresh objects (a deep copy, as the service promises). Anything else is kept as a copy.
- * Timestamps sit in a parallel number array so a time filter parses nothing it drops.
+ * per turn for hours. As objects each costs ~5 (the event, its actions, two deltas, a
+ * transcription) that every full GC of the process marks again; as JS strings they are one
+ * object each, but still old-generation growth that brings the next full GC closer, and in a
+ * process holding hundreds of live sessions those full GCs are what sets the latency. So an
+ * event that survives a JSON round trip exactly (JSON types only, finite numbers, no
+ * `undefined`, no `toJSON`) is kept as UTF-8 bytes in the session's own off-heap chunks, with its
+ * place and timestamp in typed arrays: nothing per event on the JS heap. Reads parse fresh
+ * objects (a deep copy, as the service promises). Anything else is kept as a copy.
  */
-export class StoredEvents {
-  private readonly entries: (string | Event)[] = [];
-  private readonly timestamps: number[] = [];
+const FIRST_CHUNK_BYTES = 1024;
+/** Chunks double up to this size; an event larger than it gets a chunk of its own. */
+const MAX_CHUNK_BYTES = 64 * 1024;
+/** `lengths` value of an entry kept as an object copy (in `copies`). */
+const COPY = -1;
 
-  /** Keeps a private copy of `event`: its text, or a deep copy. */
+export class StoredEvents {
+  /** Full except the last; `used` bytes of the last are taken. */
+  private readonly chunks: Buffer[] = [];
+  private used = 0;
+  private count = 0;
+  // Per entry, grown by doubling: where its bytes are, and its timestamp for the time filter.
+  private chunkOf = new Uint32Array(16);
+  private offsets = new Uint32Array(16);
+  private lengths = new Int32Array(16);
+  private timestamps = new Float64Array(16);
+  /** Entries that are not JSON-exact (rare), by entry index. */
+  private readonly copies = new Map<number, Event>();
+
+  /** Keeps a private copy of `event`: its JSON text's bytes, or a deep copy. */
   push(event: Event): void {
-    this.entries.push(isJsonExact(event) ? JSON.stringify(event) : copyValue(event));
-    this.timestamps.push(event.timestamp);
+    if (this.count === this.timestamps.length) this.grow();
+    const i = this.count;
+    if (isJsonExact(event)) {
+      this.write(i, JSON.stringify(event));
+    } else {
+      this.copies.set(i, copyValue(event));
+      this.lengths[i] = COPY;
+    }
+    this.timestamps[i] = event.timestamp;
+    this.count = i + 1;
   }
 
   /** Fresh copies of the events at or after `afterTimestamp`, the newest `recent` of them. */
@@ -25,13 +50,53 @@ export class StoredEvents {
     // From the newest back, so a `recent` read of a long conversation looks at `recent` entries.
     const limit = recent ?? Number.POSITIVE_INFINITY;
     const picked: Event[] = [];
-    for (let i = this.entries.length - 1; i >= 0 && picked.length < limit; i--) {
+    for (let i = this.count - 1; i >= 0 && picked.length < limit; i--) {
       if (afterTimestamp !== undefined && (this.timestamps[i] as number) < afterTimestamp) continue;
-      const entry = this.entries[i] as string | Event;
-      picked.push(typeof entry === 'string' ? (JSON.parse(entry) as Event) : copyValue(entry));
+      picked.push(this.entry(i));
     }
     return picked.reverse();
   }
+
+  private entry(i: number): Event {
+    const length = this.lengths[i] as number;
+    if (length === COPY) return copyValue(this.copies.get(i) as Event);
+    const chunk = this.chunks[this.chunkOf[i] as number] as Buffer;
+    const offset = this.offsets[i] as number;
+    return JSON.parse(chunk.toString('utf8', offset, offset + length)) as Event;
+  }
+
+  private write(i: number, text: string): void {
+    let chunk = this.chunks.at(-1);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: measure only when that might not fit.
+    if (chunk === undefined || chunk.length - this.used < text.length * 3) {
+      const bytes = Buffer.byteLength(text);
+      if (chunk === undefined || chunk.length - this.used < bytes) {
+        const next = chunk === undefined ? FIRST_CHUNK_BYTES : Math.min(chunk.length * 2, MAX_CHUNK_BYTES);
+        // Unpooled: a chunk shares no slab with other Buffers, so dropping the session frees it.
+        chunk = Buffer.allocUnsafeSlow(Math.max(next, bytes));
+        this.chunks.push(chunk);
+        this.used = 0;
+      }
+    }
+    const written = chunk.write(text, this.used, 'utf8');
+    this.chunkOf[i] = this.chunks.length - 1;
+    this.offsets[i] = this.used;
+    this.lengths[i] = written;
+    this.used += written;
+  }
+
+  private grow(): void {
+    const size = this.timestamps.length * 2;
+    this.chunkOf = grown(new Uint32Array(size), this.chunkOf);
+    this.offsets = grown(new Uint32Array(size), this.offsets);
+    this.lengths = grown(new Int32Array(size), this.lengths);
+    this.timestamps = grown(new Float64Array(size), this.timestamps);
+  }
+}
+
+function grown<T extends Uint32Array | Int32Array | Float64Array>(into: T, from: T): T {
+  into.set(from);
+  return into;
 }
 
 /** True when `JSON.parse(JSON.stringify(value))` gives back an equal value, key for key. */
