@@ -35,10 +35,10 @@ export interface RunConfig {
  * because the Gemini SDK mutates the config it is given).
  */
 export function createRunConfig(init: Partial<RunConfig> = {}): RunConfig {
-  const copy = structuredClone(init) as Partial<RunConfig>;
-  return {
-    ...copy,
-    responseModalities: copy.responseModalities ?? [AUDIO],
-    saveLiveAudio: copy.saveLiveAudio ?? false,
-  };
+  // Defaults assigned onto the copy, not spread into a new object: V8 gives each spread-plus-fields
+  // object a hidden class of its own, and a run keeps its config for its whole life.
+  const config = structuredClone(init) as Partial<RunConfig>;
+  config.responseModalities ??= [AUDIO];
+  config.saveLiveAudio ??= false;
+  return config as RunConfig;
 }

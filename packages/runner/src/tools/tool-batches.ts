@@ -62,7 +62,8 @@ export class LiveTools {
   private executor: ToolExecutor;
   private unanswered: Array<{ batch: ToolBatch; outcome: ToolBatchOutcome }> = [];
   private batches = 0;
-  private readonly running = new Set<Promise<void>>();
+  /** Batches whose answers are still being sent; made at the first batch. */
+  private running: Set<Promise<void>> | undefined;
   private stopped = false;
   /** The connection last made current (`route`): where a stream's values go once their own one is gone. */
   private latest: CurrentConnection | undefined;
@@ -116,18 +117,21 @@ export class LiveTools {
       },
       (error: unknown) => this.options.onFailure(error),
     );
-    this.running.add(running);
-    void running.finally(() => this.running.delete(running));
+    this.running ??= new Set();
+    const batches = this.running;
+    batches.add(running);
+    void running.finally(() => batches.delete(running));
   }
 
   /** Resolves once every batch started so far settled (after `abortAll`, promptly), or after `timeoutMs`. */
   async settledWithin(timeoutMs: number): Promise<void> {
-    if (this.running.size === 0) return;
+    const batches = this.running;
+    if (batches === undefined || batches.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
-    await Promise.race([Promise.all(this.running), timeout]);
+    await Promise.race([Promise.all(batches), timeout]);
     clearTimeout(timer);
   }
 

@@ -50,6 +50,20 @@ interface CallRun {
   sent: number;
 }
 
+const NO_TOOLS: ReadonlyMap<string, FunctionTool> = new Map();
+const NO_CONTROLLERS: readonly AbortController[] = [];
+
+/** The executor's bookkeeping of calls in flight. */
+class CallTables {
+  /** Calls not yet answered, by call id (calls without an id cannot be cancelled). */
+  readonly running = new Map<string, AbortController>();
+  /** Every unsettled call, so `abortAll` reaches calls without an id too. */
+  readonly unsettled = new Set<AbortController>();
+  /** Calls iterating a stream: the end of the run's input stops them. */
+  readonly streaming = new Set<AbortController>();
+  readonly cancelledIds = new Set<string>();
+}
+
 /**
  * Runs the function calls of live `toolCall` messages: all calls of a message concurrently,
  * with a timeout each, cancellable by id. Never rejects: failures become `{error}` responses.
@@ -57,22 +71,18 @@ interface CallRun {
  * of the iteration) is the call's response.
  */
 export class ToolExecutor {
-  private readonly tools: Map<string, FunctionTool>;
+  private readonly tools: ReadonlyMap<string, FunctionTool>;
   private readonly defaultTimeoutMs: number;
   private readonly makeContext: ToolExecutorOptions['makeContext'];
   private readonly hooks: ToolHooks | undefined;
   private readonly telemetry: RunTelemetry;
-  /** Calls not yet answered, by call id (calls without an id cannot be cancelled). */
-  private readonly running = new Map<string, AbortController>();
-  /** Every unsettled call, so `abortAll` reaches calls without an id too. */
-  private readonly unsettled = new Set<AbortController>();
-  /** Calls iterating a stream: the end of the run's input stops them. */
-  private readonly streaming = new Set<AbortController>();
-  private readonly cancelledIds = new Set<string>();
+  /** Made at the first call: a run whose model never calls a tool keeps no tables for calls. */
+  private tables: CallTables | undefined;
   private batchesInFlight = 0;
 
   constructor(options: ToolExecutorOptions) {
-    this.tools = new Map(options.tools.map((tool) => [tool.name, tool]));
+    this.tools =
+      options.tools.length === 0 ? NO_TOOLS : new Map(options.tools.map((tool) => [tool.name, tool]));
     this.defaultTimeoutMs = options.defaultTimeoutMs;
     this.makeContext = options.makeContext;
     this.hooks = options.hooks;
@@ -89,6 +99,11 @@ export class ToolExecutor {
     return this.tools.get(call.name ?? '')?.nonBlocking === true;
   }
 
+  private get calls(): CallTables {
+    this.tables ??= new CallTables();
+    return this.tables;
+  }
+
   /** Runs every call of one message; resolves when all are answered or cancelled. */
   async run(calls: readonly FunctionCall[], onProgress?: ProgressListener): Promise<ToolBatchOutcome> {
     this.batchesInFlight += 1;
@@ -100,7 +115,7 @@ export class ToolExecutor {
       results.forEach((result, index) => {
         const call = calls[index] as FunctionCall;
         // A cancellation that arrived after the call finished still withdraws its answer.
-        const withdrawn = call.id !== undefined && this.cancelledIds.has(call.id);
+        const withdrawn = call.id !== undefined && this.calls.cancelledIds.has(call.id);
         if (result.kind === 'cancelled' || withdrawn) {
           const reason = result.kind === 'cancelled' ? result.reason : 'cancelled by the model';
           recorded.push(answered(call, { error: `cancelled: ${reason}` }, undefined).response);
@@ -110,7 +125,7 @@ export class ToolExecutor {
         recorded.push(result.response);
         if (result.actions) mergeActions(actions, result.actions);
       });
-      for (const call of calls) if (call.id !== undefined) this.cancelledIds.delete(call.id);
+      for (const call of calls) if (call.id !== undefined) this.calls.cancelledIds.delete(call.id);
       return { responses, recorded, actions };
     } finally {
       this.batchesInFlight -= 1;
@@ -120,21 +135,25 @@ export class ToolExecutor {
   /** The model withdrew these calls: abort them; they get no response. */
   cancel(ids: readonly string[]): void {
     for (const id of ids) {
-      const controller = this.running.get(id);
+      const controller = this.tables?.running.get(id);
       if (!controller) continue;
-      this.cancelledIds.add(id);
+      this.calls.cancelledIds.add(id);
       controller.abort(new CallCancelled('cancelled by the model'));
     }
   }
 
   /** The run's input ended: streams are stopped (they would never end on their own). */
   stopStreams(): void {
-    for (const controller of this.streaming) controller.abort(new CallCancelled('the live run ended'));
+    for (const controller of this.tables?.streaming ?? NO_CONTROLLERS) {
+      controller.abort(new CallCancelled('the live run ended'));
+    }
   }
 
   /** The run is stopping: abort everything still running. */
   abortAll(): void {
-    for (const controller of this.unsettled) controller.abort(new CallCancelled('the live run stopped'));
+    for (const controller of this.tables?.unsettled ?? NO_CONTROLLERS) {
+      controller.abort(new CallCancelled('the live run stopped'));
+    }
   }
 
   private async runCall(call: FunctionCall, onProgress: ProgressListener | undefined): Promise<CallResult> {
@@ -142,8 +161,9 @@ export class ToolExecutor {
     const tool = this.tools.get(name);
     if (!tool) return answered(call, { error: `unknown tool ${JSON.stringify(name)}` }, undefined);
     const controller = new AbortController();
-    if (call.id !== undefined) this.running.set(call.id, controller);
-    this.unsettled.add(controller);
+    const { running, unsettled, streaming } = this.calls;
+    if (call.id !== undefined) running.set(call.id, controller);
+    unsettled.add(controller);
     const timeoutMs = tool.timeoutMs ?? this.defaultTimeoutMs;
     const trace = this.telemetry.toolCall({ name, callId: call.id, behavior: tool.behavior });
     let outcome: ToolOutcome = 'ok';
@@ -182,7 +202,7 @@ export class ToolExecutor {
       }
       const output = await callRun.race(trace.run(() => tool.execute(call.args ?? {}, callRun.context)));
       if (isAsyncIterable(output)) {
-        this.streaming.add(controller);
+        streaming.add(controller);
         const last = await this.stream(callRun, output);
         const response = await this.answerOf(callRun, last);
         return answered(call, response, context.actions, finalFields(tool, true));
@@ -200,14 +220,14 @@ export class ToolExecutor {
         call,
         { error: failure },
         context?.actions,
-        finalFields(tool, this.streaming.has(controller)),
+        finalFields(tool, streaming.has(controller)),
       );
     } finally {
       clearTimeout(timer);
       trace.end(outcome, run.sent + 1, failure);
-      this.unsettled.delete(controller);
-      this.streaming.delete(controller);
-      if (call.id !== undefined && this.running.get(call.id) === controller) this.running.delete(call.id);
+      unsettled.delete(controller);
+      streaming.delete(controller);
+      if (call.id !== undefined && running.get(call.id) === controller) running.delete(call.id);
     }
   }
 
