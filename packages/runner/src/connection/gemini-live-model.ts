@@ -88,6 +88,15 @@ class GeminiLiveConnection implements LiveConnection {
   /** Gemini API mode: frames go both ways without the SDK's field mappers (Vertex AI needs them). */
   private direct = false;
   private lastError: unknown;
+  /**
+   * Gemini API mode: frames that arrived after the server's setupComplete and before the SDK's
+   * connect() resolved. The SDK would queue them in an array it replays but never clears, so
+   * each would stay alive, base64 audio and all, for the connection's whole life. Kept here
+   * instead and handed on right after setupComplete: arrival order is unchanged. It can only
+   * fill for the microtasks between the two, i.e. with the rest of one socket read.
+   */
+  private early: Record<string, unknown>[] | undefined;
+  private sawSetupComplete = false;
   private failConnect: (error: LiveConnectionError) => void = () => {};
 
   constructor({ listener, closeGraceMs }: { listener: LiveConnectionListener; closeGraceMs: number }) {
@@ -120,9 +129,18 @@ class GeminiLiveConnection implements LiveConnection {
       },
       onMalformedFrame: (description) => this.listener.onProtocolError(new LiveProtocolError(description)),
       onParsedFrame: (message) => {
-        if (!this.direct || this.phase !== 'open' || this.session === undefined) return false;
-        this.listener.onMessage(message);
-        return true;
+        if (!this.direct) return false;
+        if (this.phase === 'open' && this.session !== undefined) {
+          this.listener.onMessage(message);
+          return true;
+        }
+        if (message.setupComplete !== undefined) this.sawSetupComplete = true;
+        else if (this.sawSetupComplete && this.phase === 'connecting') {
+          this.early ??= [];
+          this.early.push(message);
+          return true;
+        }
+        return false;
       },
     });
     const failed = new Promise<never>((_, reject) => {
@@ -184,6 +202,11 @@ class GeminiLiveConnection implements LiveConnection {
     // setupComplete is seen (and queued messages flushed) before connect() resolves.
     if (message.setupComplete && this.phase === 'connecting') this.phase = 'open';
     this.listener.onMessage(message);
+    const early = this.early;
+    if (early !== undefined && this.phase === 'open') {
+      this.early = undefined;
+      for (const frame of early) this.listener.onMessage(frame);
+    }
   }
 
   private handleError(event: unknown): void {
