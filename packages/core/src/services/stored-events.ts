@@ -9,13 +9,14 @@ import { copyValue, MAX_DEPTH, MAX_NODES, toStringOf } from './copy-value.js';
  * process holding hundreds of live sessions those full GCs are what sets the latency. So an
  * event that survives a JSON round trip exactly (JSON types only, finite numbers, no
  * `undefined`, no `toJSON`) is kept as UTF-8 bytes in the session's own off-heap chunks, with its
- * place and timestamp in typed arrays: nothing per event on the JS heap. Reads parse fresh
+ * place and timestamp in one typed array: nothing per event on the JS heap. Reads parse fresh
  * objects (a deep copy, as the service promises). Anything else is kept as a copy.
  */
 const FIRST_CHUNK_BYTES = 1024;
 /** Chunks double up to this size; an event larger than it gets a chunk of its own. */
 const MAX_CHUNK_BYTES = 64 * 1024;
-/** `lengths` value of an entry kept as an object copy (in `copies`). */
+/** Per entry in `index`: its chunk, byte offset, byte length (COPY: in `copies`), timestamp. */
+const FIELDS = 4;
 const COPY = -1;
 
 export class StoredEvents {
@@ -23,26 +24,28 @@ export class StoredEvents {
   private readonly chunks: Buffer[] = [];
   private used = 0;
   private count = 0;
-  // Per entry, grown by doubling: where its bytes are, and its timestamp for the time filter.
-  private chunkOf = new Uint32Array(16);
-  private offsets = new Uint32Array(16);
-  private lengths = new Int32Array(16);
-  private timestamps = new Float64Array(16);
-  /** Entries that are not JSON-exact (rare), by entry index. */
-  private readonly copies = new Map<number, Event>();
+  /** `FIELDS` numbers per entry, grown by doubling (all exact in a double). */
+  private index = new Float64Array(16 * FIELDS);
+  /** Entries that are not JSON-exact (rare), by entry number; made at the first one. */
+  private copies: Map<number, Event> | undefined;
 
   /** Keeps a private copy of `event`: its JSON text's bytes, or a deep copy. */
   push(event: Event): void {
-    if (this.count === this.timestamps.length) this.grow();
-    const i = this.count;
-    if (isJsonExact(event)) {
-      this.write(i, JSON.stringify(event));
-    } else {
-      this.copies.set(i, copyValue(event));
-      this.lengths[i] = COPY;
+    if ((this.count + 1) * FIELDS > this.index.length) {
+      const grown = new Float64Array(this.index.length * 2);
+      grown.set(this.index);
+      this.index = grown;
     }
-    this.timestamps[i] = event.timestamp;
-    this.count = i + 1;
+    const at = this.count * FIELDS;
+    if (isJsonExact(event)) {
+      this.write(at, JSON.stringify(event));
+    } else {
+      this.copies ??= new Map();
+      this.copies.set(this.count, copyValue(event));
+      this.index[at + 2] = COPY;
+    }
+    this.index[at + 3] = event.timestamp;
+    this.count += 1;
   }
 
   /** Fresh copies of the events at or after `afterTimestamp`, the newest `recent` of them. */
@@ -51,21 +54,22 @@ export class StoredEvents {
     const limit = recent ?? Number.POSITIVE_INFINITY;
     const picked: Event[] = [];
     for (let i = this.count - 1; i >= 0 && picked.length < limit; i--) {
-      if (afterTimestamp !== undefined && (this.timestamps[i] as number) < afterTimestamp) continue;
+      if (afterTimestamp !== undefined && (this.index[i * FIELDS + 3] as number) < afterTimestamp) continue;
       picked.push(this.entry(i));
     }
     return picked.reverse();
   }
 
   private entry(i: number): Event {
-    const length = this.lengths[i] as number;
-    if (length === COPY) return copyValue(this.copies.get(i) as Event);
-    const chunk = this.chunks[this.chunkOf[i] as number] as Buffer;
-    const offset = this.offsets[i] as number;
+    const at = i * FIELDS;
+    const length = this.index[at + 2] as number;
+    if (length === COPY) return copyValue(this.copies?.get(i) as Event);
+    const chunk = this.chunks[this.index[at] as number] as Buffer;
+    const offset = this.index[at + 1] as number;
     return JSON.parse(chunk.toString('utf8', offset, offset + length)) as Event;
   }
 
-  private write(i: number, text: string): void {
+  private write(at: number, text: string): void {
     let chunk = this.chunks.at(-1);
     // UTF-8 takes at most 3 bytes per UTF-16 unit: measure only when that might not fit.
     if (chunk === undefined || chunk.length - this.used < text.length * 3) {
@@ -79,24 +83,11 @@ export class StoredEvents {
       }
     }
     const written = chunk.write(text, this.used, 'utf8');
-    this.chunkOf[i] = this.chunks.length - 1;
-    this.offsets[i] = this.used;
-    this.lengths[i] = written;
+    this.index[at] = this.chunks.length - 1;
+    this.index[at + 1] = this.used;
+    this.index[at + 2] = written;
     this.used += written;
   }
-
-  private grow(): void {
-    const size = this.timestamps.length * 2;
-    this.chunkOf = grown(new Uint32Array(size), this.chunkOf);
-    this.offsets = grown(new Uint32Array(size), this.offsets);
-    this.lengths = grown(new Int32Array(size), this.lengths);
-    this.timestamps = grown(new Float64Array(size), this.timestamps);
-  }
-}
-
-function grown<T extends Uint32Array | Int32Array | Float64Array>(into: T, from: T): T {
-  into.set(from);
-  return into;
 }
 
 /** True when `JSON.parse(JSON.stringify(value))` gives back an equal value, key for key. */

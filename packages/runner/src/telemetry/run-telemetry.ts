@@ -4,6 +4,7 @@ import {
   type Attributes,
   type Context,
   context,
+  isSpanContextValid,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -84,6 +85,12 @@ export interface RunTraceInfo {
   invocationId: string;
 }
 
+interface PendingCount {
+  rule: string;
+  persisted: boolean;
+  count: number;
+}
+
 /** A run reported through `@opentelemetry/api`: its span, its connections' and tools' spans, its metrics. */
 export class OtelRunTelemetry implements RunTelemetry {
   private readonly instruments: RunnerInstruments;
@@ -99,10 +106,8 @@ export class OtelRunTelemetry implements RunTelemetry {
    */
   private pendingIn = 0;
   private pendingOut = 0;
-  private readonly pendingEvents = [
-    new Map<string, { rule: string; persisted: boolean; count: number }>(),
-    new Map<string, { rule: string; persisted: boolean; count: number }>(),
-  ] as const;
+  /** Counts by rule, not persisted and persisted; made at the first event counted. */
+  private pendingEvents: readonly [Map<string, PendingCount>, Map<string, PendingCount>] | undefined;
   private readonly metricsOn: boolean;
   private ended = false;
 
@@ -118,7 +123,10 @@ export class OtelRunTelemetry implements RunTelemetry {
         [A.invocationId]: info.invocationId,
       },
     });
-    this.context = trace.setSpan(context.active(), this.span);
+    // A span without a valid context (the API with no SDK registered) gives children nothing to
+    // inherit: the caller's context serves, and the run keeps no context object of its own.
+    const active = context.active();
+    this.context = isSpanContextValid(this.span.spanContext()) ? trace.setSpan(active, this.span) : active;
     this.metricsOn = instruments.metricsOn;
     instruments.activeRuns.add(1);
   }
@@ -241,6 +249,7 @@ export class OtelRunTelemetry implements RunTelemetry {
 
   event(rule: string, persisted: boolean): void {
     if (!this.metricsOn) return;
+    this.pendingEvents ??= [new Map(), new Map()];
     const byRule = this.pendingEvents[persisted ? 1 : 0];
     const pending = byRule.get(rule);
     if (pending) pending.count += 1;
@@ -254,7 +263,7 @@ export class OtelRunTelemetry implements RunTelemetry {
     if (this.pendingOut > 0) instruments.audioOut.add(this.pendingOut);
     this.pendingIn = 0;
     this.pendingOut = 0;
-    for (const byRule of this.pendingEvents) {
+    for (const byRule of this.pendingEvents ?? []) {
       for (const pending of byRule.values()) {
         if (pending.count === 0) continue;
         instruments.events.add(pending.count, instruments.ruleAttributesOf(pending.rule, pending.persisted));
