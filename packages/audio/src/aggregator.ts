@@ -67,7 +67,11 @@ export class AudioAggregator implements AudioRecorder {
   private readonly writer: RecordingWriter;
   private readonly runs = new Map<string, RunState>();
   private readonly retained = new Set<RunState>();
-  private lastRun: RunState | undefined;
+  /**
+   * The run of each scope object a caller passed in. A caller that keeps one scope object per run
+   * (the runner does) finds its run without building a key, however many runs interleave.
+   */
+  private readonly runOfScope = new WeakMap<AudioRecordingScope, RunState>();
 
   constructor(options: AudioAggregatorOptions) {
     this.options = resolveOptions(options);
@@ -229,11 +233,11 @@ export class AudioAggregator implements AudioRecorder {
   }
 
   private runFor(scope: AudioRecordingScope): RunState {
-    // Every chunk of a run names the same ids: compare them with the last run's, no key built.
-    const last = this.lastRun;
-    if (last !== undefined && !last.ended && sameRun(last.scope, scope)) return last;
+    // Compared again: a caller may have changed the ids on the object it keeps.
+    const known = this.runOfScope.get(scope);
+    if (known !== undefined && !known.ended && sameRun(known.scope, scope)) return known;
     const run = this.runForKey(scope);
-    this.lastRun = run;
+    this.runOfScope.set(scope, run);
     return run;
   }
 

@@ -404,3 +404,32 @@ describe('AudioAggregator: segment limits', () => {
     expect(next.author).toBe('billing');
   });
 });
+
+describe('AudioAggregator: many runs at once', () => {
+  it('keeps interleaved runs apart, each by its own scope object, even when a caller edits the ids on it', async () => {
+    const { artifactService, aggregator } = setup();
+    const scopes = [1, 2, 3].map((n) => ({ ...scope, sessionId: `s${n}`, invocationId: `e-${n}` }));
+    const audio = scopes.map((_, n) => pcmBytes(1280 * 10, n + 1));
+    // Chunk by chunk across the three runs, as hundreds of live sessions arrive.
+    for (let i = 0; i < 10; i++) {
+      for (const [n, each] of scopes.entries()) {
+        const chunk = (audio[n] as Buffer).subarray(i * 1280, (i + 1) * 1280);
+        await aggregator.record(each, 'input', { data: chunk.toString('base64'), mimeType: IN });
+      }
+    }
+    // The same object now names the second run: its chunk must go there, not to the first.
+    const edited = scopes[0] as (typeof scopes)[number];
+    edited.sessionId = 's2';
+    edited.invocationId = 'e-2';
+    const extra = pcmBytes(1280, 9);
+    await aggregator.record(edited, 'input', { data: extra.toString('base64'), mimeType: IN });
+    edited.sessionId = 's1';
+    edited.invocationId = 'e-1';
+    const expected = [audio[0], Buffer.concat([audio[1] as Buffer, extra]), audio[2]];
+    for (const [n, each] of scopes.entries()) {
+      const [event] = await aggregator.flush(each, 'turnComplete');
+      const wav = parseWav((await loadRecording(artifactService, event as Event)).bytes);
+      expect(wav.data.equals(expected[n] as Buffer)).toBe(true);
+    }
+  });
+});
