@@ -106,7 +106,7 @@ async function runnerRole() {
     if (measuring) latencies.push(now() - stampOf(data));
   };
 
-  let storedArtifactChars = 0;
+  let storedArtifactBytes = 0;
   let sessionService;
   let audioRecorder;
   let redisService;
@@ -121,9 +121,10 @@ async function runnerRole() {
     const { AudioAggregator } = await import('@earshot/audio');
     const artifactService = new InMemoryArtifactService();
     const save = artifactService.saveArtifact.bind(artifactService);
-    // Heap is reported net of the stored WAVs (they are the product, not overhead).
+    // RSS is reported net of the stored WAVs (they are the product, not overhead). The store
+    // keeps them off the JS heap, so the heap figures need no correction.
     artifactService.saveArtifact = (request) => {
-      storedArtifactChars += request.artifact.inlineData?.data?.length ?? 0;
+      storedArtifactBytes += Buffer.byteLength(request.artifact.inlineData?.data ?? '', 'base64');
       return save(request);
     };
     audioRecorder = new AudioAggregator({ artifactService, mixdown: true });
@@ -195,7 +196,7 @@ async function runnerRole() {
 
   await sleep(warmSeconds * 1000);
   globalThis.gc?.();
-  const heapStart = process.memoryUsage().heapUsed - storedArtifactChars;
+  const heapStart = process.memoryUsage().heapUsed;
   // The forced full GC above stalls every session at once: let that backlog drain unmeasured.
   await sleep(500);
   const cpuStart = process.cpuUsage();
@@ -222,9 +223,9 @@ async function runnerRole() {
       cpu: (cpu.user + cpu.system) / 1000 / wall,
       // Heap once every session is live (after the warm-up), and its growth while measuring.
       heap: heapStart - heapBase,
-      heapEnd: memory.heapUsed - storedArtifactChars - heapBase,
-      heapGrowthPerMin: ((memory.heapUsed - storedArtifactChars - heapStart) * 60_000) / wall,
-      rss: memory.rss - rssBase,
+      heapEnd: memory.heapUsed - heapBase,
+      heapGrowthPerMin: ((memory.heapUsed - heapStart) * 60_000) / wall,
+      rss: memory.rss - storedArtifactBytes - rssBase,
     })}\n`,
   );
   await Promise.race([Promise.all(stops.map((stop) => stop())), sleep(10_000)]);

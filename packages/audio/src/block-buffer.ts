@@ -1,10 +1,24 @@
 import { InvalidArgumentError } from '@earshot/core';
+import { BlockPool } from './block-pool.js';
 
 // Block sizes are multiples of 3, so the base64 of the whole is the concatenation of each full
 // block's base64: encoding needs no contiguous copy. They double from 12 KiB to 768 KiB, so a
 // short turn holds little and a long segment a few dozen blocks.
 const MIN_BLOCK_BYTES = 3 * 4096;
 const MAX_BLOCK_BYTES = 3 * 262_144;
+/** The sizes blocks double through: the ones a pool keeps. */
+const STANDARD_BLOCK_BYTES: ReadonlySet<number> = new Set(
+  Array.from(
+    { length: Math.log2(MAX_BLOCK_BYTES / MIN_BLOCK_BYTES) + 1 },
+    (_, i) => MIN_BLOCK_BYTES * 2 ** i,
+  ),
+);
+
+/** A pool for blocks of `Base64BlockBuffer`s, holding at most `maxFreeBytes` of free blocks. */
+export function newBlockPool(maxFreeBytes: number): BlockPool {
+  return new BlockPool(STANDARD_BLOCK_BYTES, maxFreeBytes);
+}
+
 // base64 of one zero byte: the RIFF pad byte, when the last block has no room left for it.
 const ZERO_BYTE_BASE64 = 'AA==';
 
@@ -19,8 +33,14 @@ export class Base64BlockBuffer {
   private lastUsed = 0;
   private total = 0;
 
-  /** `reserve` leading bytes are left for the caller to fill in later (e.g. a file header). */
-  constructor({ reserve = 0 }: { reserve?: number } = {}) {
+  private readonly pool: BlockPool | undefined;
+
+  /**
+   * `reserve` leading bytes are left for the caller to fill in later (e.g. a file header).
+   * Blocks come from `pool` when given, and go back to it on `release`.
+   */
+  constructor({ reserve = 0, pool }: { reserve?: number; pool?: BlockPool } = {}) {
+    this.pool = pool;
     if (reserve > 0) {
       this.addBlock(reserve);
       this.lastUsed = reserve;
@@ -104,11 +124,20 @@ export class Base64BlockBuffer {
     return out;
   }
 
+  /** Gives the blocks back to the pool (if any) and holds nothing more: the buffer is empty after. */
+  release(): void {
+    this.pool?.give(this.blocks);
+    this.blocks = [];
+    this.lastUsed = 0;
+    this.total = 0;
+  }
+
   private addBlock(atLeast: number): Buffer {
     const previous = this.blocks.at(-1)?.length ?? MIN_BLOCK_BYTES / 2;
     const size = Math.max(Math.min(previous * 2, MAX_BLOCK_BYTES), Math.min(atLeast, MAX_BLOCK_BYTES));
     // Round up to a multiple of 3 so the block's base64 can be concatenated with the next one's.
-    const block = Buffer.allocUnsafe(Math.ceil(size / 3) * 3);
+    const bytes = Math.ceil(size / 3) * 3;
+    const block = this.pool ? this.pool.take(bytes) : Buffer.allocUnsafe(bytes);
     this.blocks.push(block);
     this.lastUsed = 0;
     return block;

@@ -1,4 +1,9 @@
-export { AudioAggregator, type AudioAggregatorStats, createAudioAggregator } from './aggregator.js';
+export {
+  AudioAggregator,
+  type AudioAggregatorStats,
+  createAudioAggregator,
+  MAX_POOLED_BUFFER_BYTES,
+} from './aggregator.js';
 export { expectedBase64Bytes } from './base64.js';
 export {
   type AudioMimeType,

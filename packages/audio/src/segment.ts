@@ -1,5 +1,6 @@
 import type { AudioDirection, AudioFlushReason } from '@earshot/core';
 import { Base64BlockBuffer } from './block-buffer.js';
+import type { BlockPool } from './block-pool.js';
 import { type AudioMimeType, extensionForSubtype, formatMimeType, pcmMimeType } from './mime.js';
 import { WAV_HEADER_BYTES, writeWavHeader } from './wav.js';
 
@@ -60,6 +61,8 @@ export interface SegmentInit {
   /** Payload bytes at which the segment is full, and which limit that is. */
   limitBytes: number;
   limitReason: 'maxSegmentMs' | 'maxSegmentBytes';
+  /** Where the audio blocks come from and go back to once stored or dropped. */
+  pool?: BlockPool;
 }
 
 /**
@@ -98,7 +101,7 @@ export class Segment {
     this.limitBytes = init.limitBytes;
     this.limitReason = init.limitReason;
     this.headerBytes = init.storage.layout === 'wav' ? WAV_HEADER_BYTES : 0;
-    this.bytes = new Base64BlockBuffer({ reserve: this.headerBytes });
+    this.bytes = new Base64BlockBuffer({ reserve: this.headerBytes, pool: init.pool });
   }
 
   /** Payload bytes collected (without any header). */
@@ -160,12 +163,14 @@ export class Segment {
   /** Stored as `version`: the audio is no longer needed in memory. */
   markWritten(version: number): void {
     this.version = version;
+    this.bytes?.release();
     this.bytes = undefined;
   }
 
   /** Given up under the pending-memory bound. */
   markDropped(): void {
     this.dropped = true;
+    this.bytes?.release();
     this.bytes = undefined;
   }
 

@@ -1,6 +1,7 @@
 import type { Part } from '@google/genai';
 import { InvalidArgumentError } from '../errors.js';
 import { isUserScopedFilename, validateNonNegativeInteger } from '../validation.js';
+import { ArtifactByteStore, type StoredBytes } from './artifact-byte-store.js';
 import {
   decodeArtifactKeysPageToken,
   decodeVersionsPageToken,
@@ -29,7 +30,10 @@ import {
 } from './request-validation.js';
 
 interface StoredVersion {
+  /** The part as saved, except that its `inlineData.data` is '' while `bytes` holds it. */
   part: Part;
+  /** Large base64 data as its bytes, off the JS heap (see `ArtifactByteStore`). */
+  bytes: StoredBytes | undefined;
   info: ArtifactVersion;
 }
 
@@ -39,21 +43,29 @@ type Files = Map<string, StoredVersion[]>;
  * Artifacts in process memory: the embedded default and the reference semantics every other
  * backend matches. User-scoped (`user:`) files live in their own map, apart from every
  * session, so no session id can reach them. Keys page in sorted order (sorting on each call:
- * O(n log n) per page, fine for an embedded store).
+ * O(n log n) per page, fine for an embedded store). Base64 data of 4 KiB or more is kept as
+ * its bytes, off the JS heap, and encoded again on load (only when that gives the same text).
  */
 export class InMemoryArtifactService implements ArtifactService {
   /** app → user → session → filename → versions */
   private readonly sessionFiles = new Map<string, Map<string, Map<string, Files>>>();
   /** app → user → filename → versions */
   private readonly userFiles = new Map<string, Map<string, Files>>();
+  private readonly bytes = new ArtifactByteStore();
 
   async saveArtifact(request: SaveArtifactRequest): Promise<number> {
     const { artifact, customMetadata = {}, ...req } = validateSaveArtifactRequest(request);
     const files = this.filesFor(req, req.filename, true);
     const versions = getOrCreate(files, req.filename, (): StoredVersion[] => []);
     const version = versions.length;
+    const part = copyValue(artifact);
+    // Recordings are saved every few seconds per session: as strings they would be copied by
+    // every young-generation GC they survive and marked by every full one.
+    const bytes = part.inlineData?.data === undefined ? undefined : this.bytes.put(part.inlineData.data);
+    if (bytes !== undefined && part.inlineData) part.inlineData.data = '';
     versions.push({
-      part: copyValue(artifact),
+      part,
+      bytes,
       info: { version, ...describeArtifactPart(artifact), createTime: Date.now(), customMetadata },
     });
     return version;
@@ -65,7 +77,10 @@ export class InMemoryArtifactService implements ArtifactService {
     const versions = this.filesFor(req, req.filename, false)?.get(req.filename);
     if (!versions || versions.length === 0) return undefined;
     const stored = versions[version ?? versions.length - 1];
-    return stored === undefined ? undefined : copyValue(stored.part);
+    if (stored === undefined) return undefined;
+    const part = copyValue(stored.part);
+    if (stored.bytes !== undefined && part.inlineData) part.inlineData.data = this.bytes.read(stored.bytes);
+    return part;
   }
 
   listArtifactKeys(request: ArtifactScope): Promise<string[]>;
@@ -100,7 +115,9 @@ export class InMemoryArtifactService implements ArtifactService {
 
   async deleteArtifact(request: ArtifactRequest): Promise<void> {
     const req = validateArtifactRequest(request);
-    this.filesFor(req, req.filename, false)?.delete(req.filename);
+    const files = this.filesFor(req, req.filename, false);
+    for (const stored of files?.get(req.filename) ?? []) if (stored.bytes) this.bytes.free(stored.bytes);
+    files?.delete(req.filename);
   }
 
   listVersions(request: ArtifactRequest): Promise<number[]>;
