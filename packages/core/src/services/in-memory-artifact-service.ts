@@ -51,7 +51,8 @@ export class InMemoryArtifactService implements ArtifactService {
   private readonly sessionFiles = new Map<string, Map<string, Map<string, Files>>>();
   /** app → user → filename → versions */
   private readonly userFiles = new Map<string, Map<string, Files>>();
-  private readonly bytes = new ArtifactByteStore();
+  // An ES private field: subclasses (test doubles count bytes, say) may have their own `bytes`.
+  readonly #payloads = new ArtifactByteStore();
 
   async saveArtifact(request: SaveArtifactRequest): Promise<number> {
     const { artifact, customMetadata = {}, ...req } = validateSaveArtifactRequest(request);
@@ -61,7 +62,7 @@ export class InMemoryArtifactService implements ArtifactService {
     const part = copyValue(artifact);
     // Recordings are saved every few seconds per session: as strings they would be copied by
     // every young-generation GC they survive and marked by every full one.
-    const bytes = part.inlineData?.data === undefined ? undefined : this.bytes.put(part.inlineData.data);
+    const bytes = part.inlineData?.data === undefined ? undefined : this.#payloads.put(part.inlineData.data);
     if (bytes !== undefined && part.inlineData) part.inlineData.data = '';
     versions.push({
       part,
@@ -79,7 +80,8 @@ export class InMemoryArtifactService implements ArtifactService {
     const stored = versions[version ?? versions.length - 1];
     if (stored === undefined) return undefined;
     const part = copyValue(stored.part);
-    if (stored.bytes !== undefined && part.inlineData) part.inlineData.data = this.bytes.read(stored.bytes);
+    if (stored.bytes !== undefined && part.inlineData)
+      part.inlineData.data = this.#payloads.read(stored.bytes);
     return part;
   }
 
@@ -116,7 +118,7 @@ export class InMemoryArtifactService implements ArtifactService {
   async deleteArtifact(request: ArtifactRequest): Promise<void> {
     const req = validateArtifactRequest(request);
     const files = this.filesFor(req, req.filename, false);
-    for (const stored of files?.get(req.filename) ?? []) if (stored.bytes) this.bytes.free(stored.bytes);
+    for (const stored of files?.get(req.filename) ?? []) if (stored.bytes) this.#payloads.free(stored.bytes);
     files?.delete(req.filename);
   }
 
