@@ -2,7 +2,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { InMemoryArtifactService } from '../src/index.js';
-import { ArtifactByteStore, MIN_STORED_BYTES_CHARS } from '../src/services/artifact-byte-store.js';
+import {
+  ArtifactByteStore,
+  MAX_STORED_BYTES_CHARS,
+  MIN_STORED_BYTES_CHARS,
+} from '../src/services/artifact-byte-store.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -37,6 +41,8 @@ describe('ArtifactByteStore', () => {
     const padded = bytes(6001).toString('base64'); // ends in '=='
     const cases = {
       'too short': bytes(100).toString('base64'),
+      // Large-object space or an external string already: decoding again would only cost time.
+      'too long': bytes((MAX_STORED_BYTES_CHARS / 4) * 3 + 3).toString('base64'),
       'missing padding': padded.replace(/=+$/, ''),
       base64url: `${text.slice(0, 4000)}-_${text.slice(4002)}`,
       whitespace: `${text.slice(0, 4000)}\n${text.slice(4001)}`,

@@ -43,7 +43,7 @@ type Files = Map<string, StoredVersion[]>;
  * Artifacts in process memory: the embedded default and the reference semantics every other
  * backend matches. User-scoped (`user:`) files live in their own map, apart from every
  * session, so no session id can reach them. Keys page in sorted order (sorting on each call:
- * O(n log n) per page, fine for an embedded store). Base64 data of 4 KiB or more is kept as
+ * O(n log n) per page, fine for an embedded store). Base64 data of 4 KiB to 1 MiB is kept as
  * its bytes, off the JS heap, and encoded again on load (only when that gives the same text).
  */
 export class InMemoryArtifactService implements ArtifactService {
