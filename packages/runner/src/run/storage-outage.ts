@@ -125,9 +125,7 @@ export class OutageBuffer {
     this.since = Date.now();
     this.lastError = error;
     this.stored = 0;
-    const { maxMs } = this.options.policy;
-    this.timer = setTimeout(() => this.fail('maxMs', maxMs), maxMs);
-    this.timer.unref?.();
+    this.armDeadline(this.options.policy.maxMs);
     this.options.notify(
       STORAGE_DEGRADED,
       `session storage is failing; events are held and retried: ${error.message}`,
@@ -156,6 +154,21 @@ export class OutageBuffer {
     if (this.fatal) return Promise.reject(this.fatal);
     if (!this.active) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Fails the run once the outage has lasted `maxMs` by the clock `outageMs` is read from. A
+   * timer may fire a millisecond early by that clock (libuv measures from its cached loop
+   * time): it is then armed again for what is left, so the error never reports less than maxMs.
+   */
+  private armDeadline(ms: number): void {
+    this.timer = setTimeout(() => {
+      const { maxMs } = this.options.policy;
+      const left = maxMs - (Date.now() - this.since);
+      if (left > 0) this.armDeadline(left);
+      else this.fail('maxMs', maxMs);
+    }, ms);
+    this.timer.unref?.();
   }
 
   /** The run is over: stop the timer and the retries (held events stay unstored). */
