@@ -15,7 +15,7 @@
 // the latency-tuned set-up the runner README describes (full GCs become rare, not cheaper).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { performance } from 'node:perf_hooks';
+import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const args = new Map(
@@ -199,6 +199,8 @@ async function runnerRole() {
   const heapStart = process.memoryUsage().heapUsed;
   // The forced full GC above stalls every session at once: let that backlog drain unmeasured.
   await sleep(500);
+  const gc = watchGc();
+  const faultsStart = process.resourceUsage().minorPageFault;
   const cpuStart = process.cpuUsage();
   const wallStart = performance.now();
   measuring = true;
@@ -206,6 +208,8 @@ async function runnerRole() {
   measuring = false;
   const wall = performance.now() - wallStart;
   const cpu = process.cpuUsage(cpuStart);
+  const faults = process.resourceUsage().minorPageFault - faultsStart;
+  const gcs = await gc.stop();
   globalThis.gc?.();
   const memory = process.memoryUsage();
   clearInterval(ticker);
@@ -226,6 +230,11 @@ async function runnerRole() {
       heapEnd: memory.heapUsed - heapBase,
       heapGrowthPerMin: ((memory.heapUsed - heapStart) * 60_000) / wall,
       rss: memory.rss - storedArtifactBytes - rssBase,
+      // What sets the limit: full GCs and time in GC within the window, and first touches of
+      // memory (page faults: costly on this VM class, see the machine line).
+      fullGcsPerMin: (gcs.major * 60_000) / wall,
+      gcShare: gcs.ms / wall,
+      faultsPerSec: (faults * 1000) / wall,
     })}\n`,
   );
   await Promise.race([Promise.all(stops.map((stop) => stop())), sleep(10_000)]);
@@ -364,10 +373,17 @@ async function mainRole() {
     const ms = (v) => v.toFixed(1);
     console.log(
       `  ${config.padEnd(9)} ${String(r.sessions).padStart(5)} sessions: p50 ${ms(r.p50)} ms p99 ${ms(r.p99)} ms, ` +
-        `cpu ${(r.cpu * 100).toFixed(0)} %, delivered ${(r.delivered * 100).toFixed(0)} % ${pass === undefined ? '' : pass ? 'ok' : 'over'}${note ? ` (${note})` : ''}`,
+        `cpu ${(r.cpu * 100).toFixed(0)} %, delivered ${(r.delivered * 100).toFixed(0)} %, ` +
+        `full GCs ${r.fullGcsPerMin.toFixed(0)}/min, GC ${(r.gcShare * 100).toFixed(1)} %, ` +
+        `faults ${r.faultsPerSec.toFixed(0)}/s ${pass === undefined ? '' : pass ? 'ok' : 'over'}${note ? ` (${note})` : ''}`,
     );
   }
 
+  const touch = memoryTouchRates();
+  console.log(
+    `machine: writing fresh memory ${touch.fresh.toFixed(0)} MB/s, memory written before ${touch.touched.toFixed(0)} MB/s ` +
+      `(a first touch costs ${((4096 / 1e6 / touch.fresh - 4096 / 1e6 / touch.touched) * 1e6).toFixed(1)} µs per 4 KiB page)`,
+  );
   try {
     for (let round = 0; round < rounds; round++) {
       console.log(
@@ -406,6 +422,9 @@ async function mainRole() {
     const rssRatio = raw ? median(perRound((m, r) => m.rss / r.rss)) : Number.NaN;
     const rssPer = median(perRound((m) => m.rss / memSessions));
     const growth = median(perRound((m) => m.heapGrowthPerMin / memSessions));
+    const fullGcs = median(perRound((m) => m.fullGcsPerMin));
+    const gcShare = median(perRound((m) => m.gcShare));
+    const faultsPer = median(perRound((m) => m.faultsPerSec / memSessions));
     const target = targets[config] === undefined ? '' : `; target >= ${targets[config]}`;
     console.log(
       `  ${config.padEnd(9)} sessions at ${metric}<=${limitMs} ms: ${cap} (rounds ${caps.join(', ')})  ÷ raw ${capRatio.toFixed(2)}${target}`,
@@ -413,6 +432,10 @@ async function mainRole() {
     console.log(
       `  ${''.padEnd(9)} at ${memSessions} sessions: CPU ÷ raw ${cpuRatio.toFixed(2)}, heap/session ${kb(heapPer)} (÷ raw ${heapRatio.toFixed(2)}; target <= 1.5), ` +
         `RSS/session ${kb(rssPer)} (÷ raw ${rssRatio.toFixed(2)}), heap growth ${kb(growth)}/session/min`,
+    );
+    console.log(
+      `  ${''.padEnd(9)} full GCs ${fullGcs.toFixed(0)}/min, GC ${(gcShare * 100).toFixed(1)} % of the time, ` +
+        `page faults ${faultsPer.toFixed(1)}/session/s`,
     );
   }
 }
@@ -428,4 +451,40 @@ function kb(bytes) {
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Counts the GCs V8 reports while measuring (entries arrive asynchronously: `stop` waits a tick). */
+function watchGc() {
+  const counts = { major: 0, ms: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      counts.ms += entry.duration;
+      if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.major += 1;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    async stop() {
+      await sleep(0);
+      observer.disconnect();
+      return counts;
+    },
+  };
+}
+
+/**
+ * Writing memory for the first time against writing it again, in MB/s. On a VM that hands free
+ * pages back to its host, a first touch costs a fault through to the host: a process that keeps
+ * what it receives (the recording configuration stores every WAV in memory) pays it per page.
+ */
+function memoryTouchRates() {
+  const size = 64 * 1024 * 1024;
+  const chunk = Buffer.alloc(128 * 1024, 1);
+  const rate = (target) => {
+    const started = performance.now();
+    for (let at = 0; at + chunk.length <= size; at += chunk.length) target.set(chunk, at);
+    return size / 1e6 / ((performance.now() - started) / 1000);
+  };
+  const target = Buffer.allocUnsafeSlow(size);
+  return { fresh: rate(target), touched: rate(target) };
 }
