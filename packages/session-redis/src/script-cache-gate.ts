@@ -50,7 +50,7 @@ export class ScriptCacheGate {
 
   private bySha(call: HeldCall): void {
     this.inFlight++;
-    call.send(false).then(
+    sendOf(call, false).then(
       (reply) => {
         this.inFlight--;
         call.resolve(reply);
@@ -81,8 +81,7 @@ export class ScriptCacheGate {
     const loader = this.waiting.shift();
     if (!loader) return;
     this.loading = true;
-    loader
-      .send(true)
+    sendOf(loader, true)
       .then(loader.resolve, loader.reject)
       .finally(() => {
         this.loading = false;
@@ -92,5 +91,14 @@ export class ScriptCacheGate {
         this.waiting = [];
         for (const call of held) this.bySha(call);
       });
+  }
+}
+
+/** The call's reply; a send that throws instead of rejecting must not leave the gate counting it. */
+function sendOf(call: HeldCall, useEval: boolean): Promise<unknown> {
+  try {
+    return call.send(useEval);
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
